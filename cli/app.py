@@ -1,0 +1,48 @@
+"""The Typer application: parses arguments, calls the library, prints. No forecasting logic here."""
+
+from __future__ import annotations
+
+import typer
+
+from forecastrnn import __version__
+
+from ._errors import options
+from .datasets import datasets_app
+
+app = typer.Typer(
+    name="forecastrnn",
+    help=(
+        "Forecast time series from CSV files with recurrent networks (RNN, LSTM, GRU) and "
+        "statistical baselines.\n\n"
+        "Examples:\n\n"
+        "  forecastrnn datasets list\n\n"
+        "  forecastrnn datasets show air_passengers\n\n"
+        "  forecastrnn datasets export air_passengers --output air.csv"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(datasets_app, name="datasets")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"forecastrnn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: bool = typer.Option(False, "--verbose", help="Show tracebacks of errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Forecast time series from CSV files."""
+    options["verbose"] = verbose
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="forecastrnn")

@@ -1,0 +1,50 @@
+"""forecastrnn: recurrent-network and statistical time-series forecasting on pandas panels.
+
+Heavy dependencies (pandas, torch, statsmodels, matplotlib) load on first use, so that
+``import forecastrnn`` and ``forecastrnn --help`` stay fast; ``from forecastrnn import X``
+works for every public name below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import ConfigError, DataError, ForecastRNNError, ModelFileError, NotFittedError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "read_panel": "forecastrnn.data",
+    "FilledValuesWarning": "forecastrnn.data",
+    "WindowIndex": "forecastrnn.windowing",
+    "SeriesBuffer": "forecastrnn.windowing",
+    "SeriesScaler": "forecastrnn.scaling",
+}
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "FilledValuesWarning",
+    "ForecastRNNError",
+    "ModelFileError",
+    "NotFittedError",
+    "SeriesBuffer",
+    "SeriesScaler",
+    "WindowIndex",
+    "__version__",
+    "read_panel",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forecastrnn' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -46,4 +46,3 @@ def handle_errors(command: F) -> F:
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
-

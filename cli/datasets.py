@@ -22,8 +22,11 @@ def list_command(
 
     rows = [
         {
-            "name": d.name, "freq": d.freq, "season_length": d.season_length,
-            "horizon": d.horizon, "description": d.description,
+            "name": d.name,
+            "freq": d.freq,
+            "season_length": d.season_length,
+            "horizon": d.horizon,
+            "description": d.description,
         }
         for d in list_datasets()
     ]
@@ -48,14 +51,17 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON on stdout."),
 ) -> None:
     """Describe one dataset: its series, lengths, span, and first and last rows."""
-    from forecastrnn.data import describe_panel
     from forecastrnn.datasets import get_dataset, load
+
+    from forecastrnn.data import describe_panel
 
     dataset = get_dataset(name)
     panel = load(name)
     summary = {
-        "name": dataset.name, "description": dataset.description,
-        "season_length": dataset.season_length, "horizon": dataset.horizon,
+        "name": dataset.name,
+        "description": dataset.description,
+        "season_length": dataset.season_length,
+        "horizon": dataset.horizon,
         **describe_panel(panel),
         "series_ids": [str(uid) for uid in panel["unique_id"].unique()],
     }
@@ -66,8 +72,17 @@ def show_command(
 
     console = Console()
     console.print(f"[bold]{dataset.name}[/bold]: {dataset.description}")
-    for key in ("series", "observations", "min_length", "max_length", "start", "end", "freq",
-                "season_length", "horizon"):
+    for key in (
+        "series",
+        "observations",
+        "min_length",
+        "max_length",
+        "start",
+        "end",
+        "freq",
+        "season_length",
+        "horizon",
+    ):
         console.print(f"  {key.replace('_', ' ')}: {summary[key]}")
     ids = summary["series_ids"]
     console.print(f"  series ids: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
@@ -85,8 +100,9 @@ def export_command(
     """Write a dataset as a long-format CSV (unique_id, ds, y), a template for your own data."""
     import shutil
 
-    from forecastrnn._atomic import atomic_path
     from forecastrnn.datasets import dataset_path, get_dataset
+
+    from forecastrnn._atomic import atomic_path
 
     target = output or Path(f"{get_dataset(name).name}.csv")
     with atomic_path(target) as temporary:

@@ -33,26 +33,60 @@ class Dataset:
 
 
 _DATASETS = (
-    Dataset("air_passengers", "air_passengers.csv", "MS", 12, 12,
-            "International airline passengers, monthly totals in thousands, 1949-1960 (Box & Jenkins)."),
-    Dataset("co2", "co2.csv", "MS", 12, 12,
-            "Atmospheric CO2 at Mauna Loa, monthly mean ppm, 1988-2017 (NOAA)."),
-    Dataset("electricity_demand_half_hourly", "electricity_demand_half_hourly.csv", "30min", 48, 48,
-            "Electricity demand in England and Wales, half-hourly MW, June-August 2000 (Taylor 2003)."),
-    Dataset("monthly_classics", "monthly_classics.csv", "MS", 12, 12,
-            "16 classic monthly series (travel, health, energy, retail, climate) for global models."),
-    Dataset("nile", "nile.csv", "YS", 1, 10,
-            "Annual flow of the Nile at Aswan, 10^8 m^3, 1871-1970."),
-    Dataset("nottingham_temperature", "nottingham_temperature.csv", "MS", 12, 12,
-            "Mean monthly air temperature at Nottingham Castle, degrees F, 1920-1939."),
-    Dataset("sunspots", "sunspots.csv", "YS", 1, 10,
-            "Yearly mean sunspot numbers, 1700-1988 (an 11-year cycle, no calendar season)."),
-    Dataset("uk_gas", "uk_gas.csv", "QS", 4, 8,
-            "UK gas consumption, quarterly, millions of therms, 1960-1986."),
-    Dataset("uk_lung_deaths", "uk_lung_deaths.csv", "MS", 12, 12,
-            "UK monthly deaths from bronchitis, emphysema and asthma, 1974-1979: two series, male and female."),
-    Dataset("us_accidental_deaths", "us_accidental_deaths.csv", "MS", 12, 12,
-            "US monthly accidental deaths, 1973-1978."),
+    Dataset(
+        "air_passengers",
+        "air_passengers.csv",
+        "MS",
+        12,
+        12,
+        "International airline passengers, monthly totals in thousands, 1949-1960 (Box & Jenkins).",
+    ),
+    Dataset("co2", "co2.csv", "MS", 12, 12, "Atmospheric CO2 at Mauna Loa, monthly mean ppm, 1988-2017 (NOAA)."),
+    Dataset(
+        "electricity_demand_half_hourly",
+        "electricity_demand_half_hourly.csv",
+        "30min",
+        48,
+        48,
+        "Electricity demand in England and Wales, half-hourly MW, June-August 2000 (Taylor 2003).",
+    ),
+    Dataset(
+        "monthly_classics",
+        "monthly_classics.csv",
+        "MS",
+        12,
+        12,
+        "16 classic monthly series (travel, health, energy, retail, climate) for global models.",
+    ),
+    Dataset("nile", "nile.csv", "YS", 1, 10, "Annual flow of the Nile at Aswan, 10^8 m^3, 1871-1970."),
+    Dataset(
+        "nottingham_temperature",
+        "nottingham_temperature.csv",
+        "MS",
+        12,
+        12,
+        "Mean monthly air temperature at Nottingham Castle, degrees F, 1920-1939.",
+    ),
+    Dataset(
+        "sunspots",
+        "sunspots.csv",
+        "YS",
+        1,
+        10,
+        "Yearly mean sunspot numbers, 1700-1988 (an 11-year cycle, no calendar season).",
+    ),
+    Dataset("uk_gas", "uk_gas.csv", "QS", 4, 8, "UK gas consumption, quarterly, millions of therms, 1960-1986."),
+    Dataset(
+        "uk_lung_deaths",
+        "uk_lung_deaths.csv",
+        "MS",
+        12,
+        12,
+        "UK monthly deaths from bronchitis, emphysema and asthma, 1974-1979: two series, male and female.",
+    ),
+    Dataset(
+        "us_accidental_deaths", "us_accidental_deaths.csv", "MS", 12, 12, "US monthly accidental deaths, 1973-1978."
+    ),
 )
 _BY_NAME = {dataset.name: dataset for dataset in _DATASETS}
 
@@ -69,9 +103,7 @@ def get_dataset(name: str) -> Dataset:
     except KeyError:
         close = difflib.get_close_matches(name, _BY_NAME, n=3)
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise DataError(
-            f"no bundled dataset named {name!r}.{hint} Bundled: {', '.join(_BY_NAME)}."
-        ) from None
+        raise DataError(f"no bundled dataset named {name!r}.{hint} Bundled: {', '.join(_BY_NAME)}.") from None
 
 
 def dataset_path(name: str) -> Path:

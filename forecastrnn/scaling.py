@@ -7,6 +7,7 @@ deviation, a zero scale replaced by one) and are the reference in the tests.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -45,9 +46,7 @@ class SeriesScaler:
         if self.method not in SCALERS:
             raise ConfigError(f"scaler method {self.method!r} is not known; choose one of {', '.join(SCALERS)}.")
         if self.transform_name not in TRANSFORMS:
-            raise ConfigError(
-                f"transform {self.transform_name!r} is not known; choose one of {', '.join(TRANSFORMS)}."
-            )
+            raise ConfigError(f"transform {self.transform_name!r} is not known; choose one of {', '.join(TRANSFORMS)}.")
 
     def fit(self, buffer: SeriesBuffer, *, end: int | np.ndarray | None = None) -> SeriesScaler:
         """Learn each series' statistics from its first ``end`` points (all by default;
@@ -57,7 +56,7 @@ class SeriesScaler:
         stop = lengths if end is None else np.broadcast_to(np.asarray(end, dtype=np.int64), lengths.shape)
         stop = np.where(stop < 0, lengths + stop, np.minimum(stop, lengths))
         if (stop < 1).any():
-            empty = buffer.ids[stop < 1][:5]
+            empty = [str(uid) for uid in buffer.ids[stop < 1][:5]]
             raise DataError(
                 f"series {', '.join(map(repr, empty))} have no training data to fit a scaler on. "
                 "Use a shorter holdout or remove those series."
@@ -80,7 +79,7 @@ class SeriesScaler:
         self._check_domain(train, series, 0.0, "boxcox needs values > 0")
         bounds = np.flatnonzero(np.r_[True, series[1:] != series[:-1], True])
         lambdas = np.empty(n_series)
-        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
             segment = train[lo:hi]
             lambdas[i] = 1.0 if np.ptp(segment) == 0 else stats.boxcox_normmax(segment, method="mle")
         return lambdas
@@ -90,7 +89,7 @@ class SeriesScaler:
         if bad.any():
             uid = self.ids_[series[np.argmax(bad)]] if hasattr(self, "ids_") else series[np.argmax(bad)]
             raise DataError(
-                f"series {uid!r}: {what}, but it has {values[np.argmax(bad)]!r}. "
+                f"series {str(uid)!r}: {what}, but it has {float(values[np.argmax(bad)])!r}. "
                 "Choose another transform (or none) for these data."
             )
 
@@ -181,8 +180,10 @@ class SeriesScaler:
             scaler.lambda_ = None if lambdas is None else np.asarray(lambdas, dtype=np.float64)
         except (KeyError, TypeError, ValueError, ConfigError) as exc:
             raise ModelFileError(f"scaler state is malformed ({type(exc).__name__}: {exc}).") from None
-        consistent = scaler.loc_.ndim == 1 and scaler.loc_.shape == scaler.scale_.shape and (
-            scaler.lambda_ is None or scaler.lambda_.shape == scaler.loc_.shape
+        consistent = (
+            scaler.loc_.ndim == 1
+            and scaler.loc_.shape == scaler.scale_.shape
+            and (scaler.lambda_ is None or scaler.lambda_.shape == scaler.loc_.shape)
         )
         if not consistent or (scaler.transform_name == "boxcox") != (scaler.lambda_ is not None):
             raise ModelFileError("scaler state is malformed: per-series statistics disagree in length.")

@@ -147,7 +147,5 @@ def train_validation_windows(
     stop = _per_series(end, lengths)
     stop = np.where(stop < 0, lengths + stop, np.minimum(stop, lengths))
     train = make_windows(offsets, input_size, horizon, step=step, end=np.maximum(stop - validation_size, 0))
-    validation = make_windows(
-        offsets, input_size, horizon, step=step, end=stop, targets_from=stop - validation_size
-    )
+    validation = make_windows(offsets, input_size, horizon, step=step, end=stop, targets_from=stop - validation_size)
     return train, validation

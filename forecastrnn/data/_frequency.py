@@ -20,8 +20,9 @@ from ._origin import Origin
 
 Freq = str | int
 
-_CHUNK = 5
-_MAX_CHUNKS = 25
+_CHUNK = 3
+_MAX_CHUNKS = 40
+_SERIES_TRIED = 10
 
 
 def format_time(value: object) -> str:
@@ -38,19 +39,80 @@ def describe_freq(freq: Freq) -> str:
     if isinstance(freq, int):
         return f"integer step {freq}"
     words = {
-        "MS": "monthly, month start", "ME": "monthly, month end", "D": "daily", "h": "hourly",
-        "B": "business days", "min": "minutely", "s": "secondly",
+        "MS": "monthly, month start",
+        "ME": "monthly, month end",
+        "D": "daily",
+        "h": "hourly",
+        "B": "business days",
+        "min": "minutely",
+        "s": "secondly",
     }
     base = freq.split("-")[0]
-    glosses = {"QS": "quarterly, quarter start", "QE": "quarterly, quarter end", "YS": "yearly, year start",
-               "YE": "yearly, year end", "W": "weekly"}
+    glosses = {
+        "QS": "quarterly, quarter start",
+        "QE": "quarterly, quarter end",
+        "YS": "yearly, year start",
+        "YE": "yearly, year end",
+        "W": "weekly",
+    }
     gloss = words.get(freq) or glosses.get(base)
     return f"{freq} ({gloss})" if gloss else freq
 
 
+def _pandas_infer_freq(times: pd.DatetimeIndex) -> str | None:
+    """pandas' inference as an alias string (newer pandas returns offsets when asked to)."""
+    try:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            freq = pd.infer_freq(times)
+    except pd.errors.OptionError:
+        freq = pd.infer_freq(times)
+    return freq if freq is None or isinstance(freq, str) else freq.freqstr
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _freq_from_smallest_step(times: pd.DatetimeIndex) -> str | None:
+    """The frequency suggested by the smallest step between timestamps, for series too short or
+    too gappy for pandas' inference: calendar frequencies by their day ranges, anchored where
+    all timestamps agree (month starts, month ends, one weekday), else a fixed step. Rejected
+    (``None``) when that grid would need more points missing than present: irregular data."""
+    freq = _calendar_step(times)
+    if freq is None or len(_grid(times[0], times[-1], freq)) > 2 * len(times):
+        return None
+    return freq
+
+
+def _calendar_step(times: pd.DatetimeIndex) -> str | None:
+    steps = times[1:] - times[:-1]
+    steps = steps[steps > pd.Timedelta(0)]
+    if steps.size == 0:
+        return None
+    step = steps.min()
+    days = step / pd.Timedelta(days=1)
+    starts, ends = bool((times.day == 1).all()), bool(times.is_month_end.all())
+    midnight = bool((times == times.normalize()).all())
+    first_month = int(times[0].month)
+    if 28 <= days <= 31 and midnight:
+        return "MS" if starts else "ME" if ends else None
+    if 89 <= days <= 92 and midnight:
+        if starts:
+            return f"QS-{_MONTHS[(first_month - 1) % 3]}"
+        return f"QE-{_MONTHS[(first_month - 1) % 3 + 9]}" if ends else None
+    if 365 <= days <= 366 and midnight:
+        if starts:
+            return f"YS-{_MONTHS[first_month - 1]}"
+        return f"YE-{_MONTHS[first_month - 1]}" if ends else None
+    if days == 7 and len(set(times.dayofweek)) == 1:
+        return f"W-{_WEEKDAYS[int(times[0].dayofweek)]}"
+    return to_offset(step).freqstr
+
+
 def guess_series_freq(times: pd.Index) -> Freq | None:
     """One series' frequency, tolerating gaps: pandas' inference on the whole series, else a
-    vote among short runs of consecutive timestamps; ``None`` when nothing regular is seen."""
+    vote among short runs of consecutive timestamps, else the smallest step between them;
+    ``None`` when nothing regular is seen."""
     if len(times) < 2:
         return None
     if not isinstance(times, pd.DatetimeIndex):
@@ -60,16 +122,17 @@ def guess_series_freq(times: pd.Index) -> Freq | None:
             return None
         values, counts = np.unique(steps, return_counts=True)
         return int(values[np.argmax(counts)])
-    if len(times) >= 3:
-        freq = pd.infer_freq(times)
+    if len(times) >= _CHUNK:
+        freq = _pandas_infer_freq(times)
         if freq is not None:
             return freq
-    if len(times) < _CHUNK:
-        return None
-    starts = np.unique(np.linspace(0, len(times) - _CHUNK, num=min(_MAX_CHUNKS, len(times) - _CHUNK + 1)).astype(int))
-    votes = Counter(pd.infer_freq(times[start : start + _CHUNK]) for start in starts)
-    votes.pop(None, None)
-    return votes.most_common(1)[0][0] if votes else None
+        count = min(_MAX_CHUNKS, len(times) - _CHUNK + 1)
+        starts = np.unique(np.linspace(0, len(times) - _CHUNK, num=count).astype(int))
+        votes = Counter(_pandas_infer_freq(times[start : start + _CHUNK]) for start in starts)
+        votes.pop(None, None)
+        if votes:
+            return votes.most_common(1)[0][0]
+    return _freq_from_smallest_step(times)
 
 
 def _next_on_grid(times: pd.Index, freq: Freq) -> np.ndarray:
@@ -123,6 +186,12 @@ def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool
                 f"{describe_freq(freq)}. A panel holds one frequency: split the data, or resample it "
                 "to one frequency first."
             )
+        if not _on_offset(series_times[:1], freq)[0]:
+            raise DataError(
+                f"{origin.name}: series {uid!r} starts at {format_time(series_times[0])}, which is not on the "
+                f"{describe_freq(freq)} grid. "
+                + ("Pass freq to state the frequency." if inferred else "Check the freq you gave.")
+            )
         grid = _grid(series_times[0], series_times[-1], freq)
         off_grid = ~series_times.isin(grid)
         if off_grid.any():
@@ -130,8 +199,11 @@ def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool
             raise DataError(
                 f"{origin.name}: series {uid!r}: timestamp {format_time(series_times[position])} is not on the "
                 f"{describe_freq(freq)} grid that starts at {format_time(series_times[0])}. "
-                + ("Pass freq to state the frequency, or fix the timestamp."
-                   if inferred else "Check the timestamp, or the freq you gave.")
+                + (
+                    "Pass freq to state the frequency, or fix the timestamp."
+                    if inferred
+                    else "Check the timestamp, or the freq you gave."
+                )
             )
         missing = grid.difference(series_times)
         gaps.append(pd.DataFrame({"unique_id": uid, "ds": missing}))
@@ -139,13 +211,14 @@ def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool
 
 
 def infer_panel_freq(panel: pd.DataFrame, origin: Origin) -> Freq:
-    """The frequency of a sorted panel, read off its longest series (gaps tolerated)."""
-    lengths = panel.groupby("unique_id", sort=False).size()
-    longest = lengths.idxmax()
+    """The frequency of a sorted panel, read off its longest series that shows one (gaps tolerated)."""
+    lengths = panel.groupby("unique_id", sort=False).size().sort_values(ascending=False, kind="stable")
+    for uid in lengths.index[:_SERIES_TRIED]:
+        freq = guess_series_freq(pd.Index(panel.loc[panel["unique_id"] == uid, "ds"]))
+        if freq is not None:
+            return freq
+    longest = lengths.index[0]
     times = pd.Index(panel.loc[panel["unique_id"] == longest, "ds"])
-    freq = guess_series_freq(times)
-    if freq is not None:
-        return freq
     if len(times) < 3:
         raise DataError(
             f"{origin.name}: cannot infer the frequency from {len(times)} timestamp(s) per series. "

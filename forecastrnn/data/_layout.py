@@ -66,19 +66,15 @@ def to_long(
             f"{origin.name}: found one column ({columns[0]!r}); a time column and a value column are needed. "
             "If the file has more columns, its delimiter may not be one of , ; tab | : pass sep."
         )
-    time = (
-        _find_column(columns, time_col, origin, "time", "time_col")
-        if time_col
-        else _detect_time_column(columns)
-    )
+    time = _find_column(columns, time_col, origin, "time", "time_col") if time_col else _detect_time_column(columns)
     others = [column for column in columns if column != time]
 
     if id_col is None and "unique_id" in others:
         id_col = "unique_id"
     if id_col is None and target_col is None and len(others) == 2:
-        textual = [column for column in others if _looks_textual(frame[column])]
-        if len(textual) == 1:
-            id_col = textual[0]
+        keys = [column for column in others if _looks_textual(frame[column]) and frame[column].duplicated().any()]
+        if len(keys) == 1:
+            id_col = keys[0]
 
     if id_col is not None:
         series = _find_column(columns, id_col, origin, "id", "id_col")
@@ -94,9 +90,7 @@ def to_long(
                 f"{origin.name}: cannot tell which column holds the values among "
                 f"{', '.join(map(repr, values))}. Pass target_col."
             )
-        return pd.DataFrame(
-            {"unique_id": frame[series], "ds": frame[time], "y": frame[target], ROW: frame[ROW]}
-        )
+        return pd.DataFrame({"unique_id": frame[series], "ds": frame[time], "y": frame[target], ROW: frame[ROW]})
 
     if target_col:
         target = _find_column(columns, target_col, origin, "target", "target_col")

@@ -60,9 +60,7 @@ def read_panel(
         path = Path(source)
         raw, origin, delimiter = read_table(path, sep=sep, encoding=encoding)
         default_id = path.stem
-    long = to_long(
-        raw, id_col=id_col, time_col=time_col, target_col=target_col, origin=origin, default_id=default_id
-    )
+    long = to_long(raw, id_col=id_col, time_col=time_col, target_col=target_col, origin=origin, default_id=default_id)
     if decimal is None:
         decimal = guess_decimal(long["y"], delimiter)
     panel = _typed(long, origin, date_format=date_format, decimal=decimal)
@@ -170,7 +168,7 @@ def describe_panel(panel: pd.DataFrame) -> dict[str, object]:
     freq = panel_freq(panel)
     return {
         "series": int(lengths.size),
-        "observations": int(len(panel)),
+        "observations": len(panel),
         "min_length": int(lengths.min()),
         "max_length": int(lengths.max()),
         "start": format_time(panel["ds"].min()),

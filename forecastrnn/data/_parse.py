@@ -57,8 +57,7 @@ def parse_numbers(frame: pd.DataFrame, column: str, origin: Origin, *, decimal: 
         )
         raise DataError(
             f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds {first!r}, "
-            f"which is not a number ({int(bad.sum())} such value(s), at {_where(origin)} {_lines(frame, bad)})."
-            + hint
+            f"which is not a number ({int(bad.sum())} such value(s), at {_where(origin)} {_lines(frame, bad)})." + hint
         )
     return values
 
@@ -98,9 +97,7 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
             "Write all of them with an offset, or none."
         )
     try:
-        times = pd.to_datetime(
-            text, format=date_format or "ISO8601", errors="coerce", utc=bool(aware.any())
-        )
+        times = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=bool(aware.any()))
     except ValueError as exc:
         raise DataError(f"{origin.name}: column {column!r}: cannot parse times with {date_format!r}: {exc}") from None
     bad = times.isna()
@@ -112,4 +109,3 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
             f"{_lines(frame, bad)}). Pass date_format (e.g. '%d/%m/%Y') to read other formats."
         )
     return times
-

@@ -95,9 +95,7 @@ def read_parquet_table(path: Path, origin: Origin) -> pd.DataFrame:
     return frame
 
 
-def read_table(
-    path: Path, *, sep: str | None, encoding: str | None
-) -> tuple[pd.DataFrame, Origin, str | None]:
+def read_table(path: Path, *, sep: str | None, encoding: str | None) -> tuple[pd.DataFrame, Origin, str | None]:
     """Read CSV/TSV (any extension but .parquet/.pq) or Parquet into a raw table.
 
     Returns the table, its origin and the delimiter used (``None`` for Parquet).

@@ -1,0 +1,347 @@
+"""The data layer: layouts, parsing, frequency, gaps, missing-value policy and every rejection."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forecastrnn.data import FilledValuesWarning, check_min_length, panel_freq, read_panel
+from forecastrnn.errors import DataError
+
+MONTHLY = "ds,y\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n2020-04-01,4\n"
+
+
+def test_long_format_is_read_sorted_by_series_then_time(write_file):
+    path = write_file(
+        "long.csv",
+        "unique_id,ds,y\nB,2020-01-01,10\nA,2020-01-01,1\nB,2020-01-02,11\nA,2020-01-02,2\nA,2020-01-03,3\nB,2020-01-03,12\n",
+    )
+    panel = read_panel(path)
+    assert list(panel.columns) == ["unique_id", "ds", "y"]
+    assert panel["unique_id"].tolist() == ["A", "A", "A", "B", "B", "B"]
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0, 10.0, 11.0, 12.0]
+    assert panel["ds"].dtype.kind == "M"
+    assert panel.attrs["freq"] == "D"
+
+
+def test_one_date_and_one_value_column_is_one_series_named_after_the_value(write_file):
+    panel = read_panel(write_file("air.csv", "month,passengers\n1949-01,112\n1949-02,118\n1949-03,132\n"))
+    assert panel["unique_id"].unique().tolist() == ["passengers"]
+    assert panel["ds"].tolist() == list(pd.date_range("1949-01-01", periods=3, freq="MS"))
+    assert panel_freq(panel) == "MS"
+
+
+def test_a_value_column_called_y_takes_the_file_name_as_id(write_file):
+    panel = read_panel(write_file("sales.csv", MONTHLY))
+    assert panel["unique_id"].unique().tolist() == ["sales"]
+
+
+def test_wide_format_becomes_long(write_file):
+    panel = read_panel(write_file("wide.csv", "date,north,south\n2021-01-04,1,5\n2021-01-11,2,6\n2021-01-18,3,7\n"))
+    assert panel.groupby("unique_id")["y"].apply(list).to_dict() == {"north": [1, 2, 3], "south": [5, 6, 7]}
+    assert panel.attrs["freq"] == "W-MON"
+
+
+def test_long_format_with_custom_names_is_detected_or_named(write_file):
+    text = (
+        "store,week,units\nx,2021-01-04,1\nx,2021-01-11,2\nx,2021-01-18,3\n"
+        "y,2021-01-04,4\ny,2021-01-11,5\ny,2021-01-18,6\n"
+    )
+    detected = read_panel(write_file("a.csv", text), time_col="week")
+    named = read_panel(write_file("b.csv", text), id_col="store", time_col="week", target_col="units")
+    pd.testing.assert_frame_equal(detected, named)
+    assert detected["unique_id"].unique().tolist() == ["x", "y"]
+
+
+def test_dataframe_input_is_validated_the_same_way():
+    frame = pd.DataFrame({"unique_id": ["a"] * 3, "ds": pd.date_range("2020", periods=3, freq="h"), "y": [1, 2, 3]})
+    panel = read_panel(frame)
+    assert panel.attrs["freq"] == "h"
+    assert panel["y"].dtype == np.float64
+    with pytest.raises(DataError, match=r"the DataFrame, row 1: .*not a number"):
+        read_panel(frame.assign(y=["1", "x", "3"]))
+
+
+def test_integer_time_is_read_as_steps(write_file):
+    panel = read_panel(write_file("steps.csv", "t,y\n1,5\n2,6\n3,7\n4,8\n"))
+    assert panel["ds"].tolist() == [1, 2, 3, 4]
+    assert panel.attrs["freq"] == 1
+
+
+def test_integer_steps_with_a_gap_report_the_missing_step(write_file):
+    with pytest.raises(DataError, match=r"1 missing timestamp\(s\).*'steps' at 3\b"):
+        read_panel(write_file("steps.csv", "t,y\n1,5\n2,6\n4,8\n5,9\n6,1\n"))
+
+
+def test_explicit_date_format(write_file):
+    panel = read_panel(write_file("eu.csv", "ds,y\n31/01/2020,1\n29/02/2020,2\n31/03/2020,3\n"), date_format="%d/%m/%Y")
+    assert panel.attrs["freq"] == "ME"
+    with pytest.raises(DataError, match=r"eu\.csv, line 2: column 'ds' holds '31/01/2020'.*date_format"):
+        read_panel(write_file("eu.csv", "ds,y\n31/01/2020,1\n29/02/2020,2\n31/03/2020,3\n"))
+
+
+def test_timezone_aware_timestamps_become_utc(write_file):
+    text = "ds,y\n2021-03-28T00:00:00+01:00,1\n2021-03-28T01:00:00+01:00,2\n2021-03-28T03:00:00+02:00,3\n"
+    panel = read_panel(write_file("tz.csv", text))
+    assert str(panel["ds"].dt.tz) == "UTC"
+    assert panel["ds"].dt.hour.tolist() == [23, 0, 1]
+    assert panel.attrs["freq"] == "h"
+
+
+def test_mixing_aware_and_naive_timestamps_is_an_error(write_file):
+    text = "ds,y\n2021-01-01T00:00:00+01:00,1\n2021-01-01T01:00:00,2\n2021-01-01T02:00:00,3\n"
+    with pytest.raises(DataError, match=r"tz\.csv, line 3: .*mixes timestamps with a UTC offset"):
+        read_panel(write_file("tz.csv", text))
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_delimiters_are_sniffed(write_file, sep):
+    panel = read_panel(write_file("d.csv", MONTHLY.replace(",", sep)))
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_semicolon_file_with_decimal_commas(write_file):
+    panel = read_panel(write_file("eu.csv", "ds;y\n2020-01-01;1,5\n2020-02-01;2,25\n2020-03-01;-3,0\n"))
+    assert panel["y"].tolist() == [1.5, 2.25, -3.0]
+
+
+def test_decimal_commas_in_a_comma_separated_file_cannot_be_split(write_file):
+    with pytest.raises(DataError, match=r"x\.csv"):
+        read_panel(write_file("x.csv", 'ds,y\n2020-01-01,"1,5"\n2020-02-01,"2,5"\n2020-03-01,"3,5"\n'))
+
+
+def test_utf8_bom_is_ignored(write_file):
+    path = write_file("bom.csv", b"\xef\xbb\xbf" + MONTHLY.encode())
+    panel = read_panel(path)
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_latin1_file_keeps_its_accents(write_file):
+    text = "unique_id,ds,y\nZürich,2020-01-01,1\nZürich,2020-01-02,2\nZürich,2020-01-03,3\n"
+    panel = read_panel(write_file("latin.csv", text, encoding="latin-1"))
+    assert panel["unique_id"].unique().tolist() == ["Zürich"]
+
+
+def test_parquet_is_read(tmp_path):
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"unique_id": "a", "ds": pd.date_range("2020", periods=4, freq="D"), "y": [1.0, 2, 3, 4]})
+    path = tmp_path / "data.parquet"
+    frame.to_parquet(path)
+    pd.testing.assert_frame_equal(read_panel(path), frame, check_dtype=False)
+
+
+# ---- rejections, each with its message ----
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.csv", "", r"empty\.csv: the file is empty"),
+        ("blank.csv", "\n\n  \n", r"blank\.csv: the file is empty"),
+        ("header.csv", "ds,y\n", r"header\.csv: the file has a header but no data rows"),
+        ("one.csv", "y\n1\n2\n", r"one\.csv: found one column \('y'\)"),
+        (
+            "text.csv",
+            "ds,y\n2020-01-01,1\n2020-02-01,abc\n2020-03-01,3\n",
+            r"text\.csv, line 3: column 'y' holds 'abc', which is not a number",
+        ),
+        (
+            "dup.csv",
+            "unique_id,ds,y\nA,2020-01-01,1\nA,2020-02-01,2\nA,2020-02-01,3\nA,2020-03-01,4\n",
+            r"dup\.csv: series 'A' has 2020-02-01 more than once \(lines 3, 4;",
+        ),
+        (
+            "unsorted.csv",
+            "ds,y\n2020-01-01,1\n2020-03-01,3\n2020-02-01,2\n2020-04-01,4\n",
+            r"unsorted\.csv, line 4: series 'unsorted' goes back in time to 2020-02-01.*sort=True",
+        ),
+        (
+            "gap.csv",
+            "ds,y\n2020-01-01,1\n2020-02-01,2\n2020-04-01,4\n2020-05-01,5\n2020-06-01,6\n",
+            r"gap\.csv: 0 missing value\(s\) and 1 missing timestamp\(s\): series 'gap' at 2020-03-01",
+        ),
+        (
+            "nan.csv",
+            "ds,y\n2020-01-01,1\n2020-02-01,\n2020-03-01,NaN\n2020-04-01,4\n",
+            r"nan\.csv: 2 missing value\(s\) and 0 missing timestamp\(s\): series 'nan' at 2020-02-01, 2020-03-01",
+        ),
+        (
+            "inf.csv",
+            "ds,y\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n",
+            r"inf\.csv, line 3: the value is inf; infinite values are not allowed",
+        ),
+        (
+            "mixed.csv",
+            "unique_id,ds,y\nm,2020-01-01,1\nm,2020-02-01,2\nm,2020-03-01,3\nm,2020-04-01,4\n"
+            "d,2020-01-01,1\nd,2020-01-02,2\nd,2020-01-03,3\nd,2020-01-04,4\nd,2020-01-05,5\n",
+            r"mixed\.csv: series 'm' has frequency MS \(monthly, month start\) but others have D \(daily\)",
+        ),
+        (
+            "irregular.csv",
+            "ds,y\n2020-01-01,1\n2020-01-03,2\n2020-01-04,3\n2020-01-09,4\n",
+            r"irregular\.csv: cannot infer a frequency: the timestamps of series 'irregular' are irregular",
+        ),
+        ("short.csv", "ds,y\n2020-01-01,1\n", r"short\.csv: cannot infer the frequency from 1 timestamp"),
+        ("noid.csv", "unique_id,ds,y\nA,2020-01-01,1\n,2020-01-02,2\n", r"noid\.csv, line 3: the series id is empty"),
+        ("notime.csv", "ds,y\n2020-01-01,1\n,2\n", r"notime\.csv, line 3: the time column 'ds' is empty"),
+        (
+            "wide.csv",
+            "ds,a,b\n2020-01-01,1,x\n2020-01-02,2,y\n2020-01-03,3,z\n2020-01-04,4,w\n2020-01-05,5,v\n",
+            r"wide\.csv: read as wide format .* column 'b' does not hold numbers.*pass id_col",
+        ),
+    ],
+)
+def test_bad_input_is_rejected_with_a_clear_message(write_file, name, text, message):
+    with pytest.raises(DataError, match=message):
+        read_panel(write_file(name, text))
+
+
+def test_missing_columns_are_named(write_file):
+    path = write_file("cols.csv", "unique_id,ds,y\nA,2020-01-01,1\nA,2020-01-02,2\n")
+    with pytest.raises(DataError, match=r"cols\.csv: no target column 'sales'; the columns are 'unique_id', 'ds', 'y'"):
+        read_panel(path, target_col="sales")
+    with pytest.raises(DataError, match=r"no time column 'date'"):
+        read_panel(path, time_col="date")
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(DataError, match=r"no such file"):
+        read_panel(tmp_path / "nope.csv")
+    with pytest.raises(DataError, match=r"is a folder"):
+        read_panel(tmp_path)
+
+
+def test_off_grid_timestamp_is_named(write_file):
+    text = "ds,y\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n2020-03-15,4\n2020-04-01,5\n2020-05-01,6\n2020-06-01,7\n"
+    with pytest.raises(DataError, match=r"timestamp 2020-03-15 is not on the MS \(monthly, month start\) grid"):
+        read_panel(write_file("off.csv", text))
+
+
+def test_given_freq_is_checked(write_file):
+    with pytest.raises(DataError, match=r"series 'm' starts at 2020-01-01, which is not on the W-SUN \(weekly\) grid"):
+        read_panel(write_file("m.csv", MONTHLY), freq="W-SUN")
+
+
+def test_sort_true_sorts_instead_of_failing(write_file):
+    panel = read_panel(write_file("u.csv", "ds,y\n2020-03-01,3\n2020-01-01,1\n2020-02-01,2\n"), sort=True)
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_interleaved_series_are_not_unsorted(write_file):
+    text = (
+        "unique_id,ds,y\nA,2020-01-01,1\nB,2020-01-01,5\nA,2020-02-01,2\n"
+        "B,2020-02-01,6\nA,2020-03-01,3\nB,2020-03-01,7\n"
+    )
+    assert len(read_panel(write_file("i.csv", text))) == 6
+
+
+# ---- missing-value policies: filled explicitly and reported ----
+
+GAPPY = (
+    "unique_id,ds,y\nA,2020-01-01,1\nA,2020-02-01,\nA,2020-04-01,4\nA,2020-05-01,5\nB,2020-01-01,7\nB,2020-02-01,8\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected_a"),
+    [
+        ("interpolate", [1.0, 2.0, 3.0, 4.0, 5.0]),
+        ("ffill", [1.0, 1.0, 1.0, 4.0, 5.0]),
+        ("zero", [1.0, 0.0, 0.0, 4.0, 5.0]),
+    ],
+)
+def test_missing_policies_fill_and_report(write_file, policy, expected_a):
+    with pytest.warns(FilledValuesWarning, match=r"filled 1 missing value\(s\) and 1 missing timestamp\(s\)") as caught:
+        panel = read_panel(write_file("g.csv", GAPPY), missing=policy)
+    assert panel.loc[panel["unique_id"] == "A", "y"].tolist() == expected_a
+    assert panel.loc[panel["unique_id"] == "B", "y"].tolist() == [7.0, 8.0]
+    report = caught[0].message.report
+    assert report["ds"].tolist() == [pd.Timestamp("2020-02-01"), pd.Timestamp("2020-03-01")]
+    assert report["kind"].tolist() == ["missing value", "missing timestamp"]
+    assert report["value"].tolist() == expected_a[1:3]
+
+
+def test_no_warning_when_nothing_is_filled(write_file):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_panel(write_file("m.csv", MONTHLY), missing="interpolate")
+
+
+def test_leading_missing_values_cannot_be_interpolated(write_file):
+    with pytest.raises(DataError, match=r"interpolate cannot fill missing values at the start or end"):
+        read_panel(write_file("lead.csv", "ds,y\n2020-01-01,\n2020-02-01,2\n2020-03-01,3\n"), missing="interpolate")
+
+
+def test_unknown_policy(write_file):
+    with pytest.raises(DataError, match=r"missing='guess' is not a policy"):
+        read_panel(write_file("m.csv", MONTHLY), missing="guess")
+
+
+def test_min_length_names_the_short_series(write_file):
+    text = (
+        "unique_id,ds,y\nlong,2020-01-01,1\nlong,2020-01-02,2\nlong,2020-01-03,3\n"
+        "short,2020-01-01,1\nshort,2020-01-02,2\n"
+    )
+    with pytest.raises(DataError, match=r"1 series have fewer than 3 observations: 'short' \(2\)"):
+        read_panel(write_file("s.csv", text), min_length=3)
+    panel = read_panel(write_file("s.csv", text))
+    with pytest.raises(DataError, match=r"for input_size 2 \+ horizon 1"):
+        check_min_length(panel, 3, reason="input_size 2 + horizon 1")
+
+
+# ---- properties ----
+
+_series_ids = st.lists(st.text("abcxyz_", min_size=1, max_size=4), min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ids=_series_ids,
+    length=st.integers(3, 12),
+    freq=st.sampled_from(["D", "h", "MS", "W-SUN", "QS-JAN"]),
+    values=st.lists(st.floats(-1e9, 1e9, allow_nan=False, width=64), min_size=12, max_size=12),
+    sep=st.sampled_from([",", ";", "\t"]),
+    data=st.data(),
+)
+def test_written_panels_read_back_identically(tmp_path, ids, length, freq, values, sep, data):
+    starts = {uid: data.draw(st.integers(0, 5), label=f"offset {uid}") for uid in ids}
+    frames = [
+        pd.DataFrame(
+            {
+                "unique_id": uid,
+                "ds": pd.date_range("2001-01-01", periods=length + offset, freq=freq)[offset:],
+                "y": values[:length],
+            }
+        )
+        for uid, offset in starts.items()
+    ]
+    expected = pd.concat(frames).sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    shuffled = expected.sample(frac=1.0, random_state=0).sort_values("ds", kind="stable")
+    path = tmp_path / "p.csv"
+    shuffled.to_csv(path, sep=sep, index=False, float_format="%.17g")
+    panel = read_panel(path)
+    assert panel.attrs["freq"] == freq
+    pd.testing.assert_frame_equal(panel, expected, check_dtype=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(length=st.integers(6, 30), holes=st.sets(st.integers(1, 28), max_size=4))
+def test_any_removed_timestamps_are_reported_as_gaps(tmp_path, length, holes):
+    holes = {h for h in holes if h < length - 1}
+    times = pd.date_range("2010-01-01", periods=length, freq="MS")
+    kept = [i for i in range(length) if i not in holes]
+    frame = pd.DataFrame({"ds": times[kept], "y": np.arange(len(kept), dtype=float)})
+    path = tmp_path / "h.csv"
+    frame.to_csv(path, index=False)
+    if not holes:
+        assert len(read_panel(path)) == length
+        return
+    with pytest.warns(FilledValuesWarning) as caught:
+        panel = read_panel(path, missing="zero")
+    assert len(panel) == length
+    assert caught[0].message.report["ds"].tolist() == list(times[sorted(holes)])

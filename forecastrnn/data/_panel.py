@@ -88,7 +88,10 @@ def read_panel(
 
 
 def _typed(long: pd.DataFrame, origin: Origin, *, date_format: str | None, decimal: str) -> pd.DataFrame:
-    no_id = long["unique_id"].isna() | long["unique_id"].astype(str).str.strip().eq("")
+    ids = long["unique_id"]
+    no_id = ids.isna()
+    if pd.api.types.is_string_dtype(ids):
+        no_id |= ids.str.strip().eq("").fillna(False).astype(bool)
     if no_id.any():
         row = int(long.loc[no_id, ROW].iloc[0])
         raise DataError(f"{origin.at(row)}: the series id is empty. Every row needs the id of its series.")

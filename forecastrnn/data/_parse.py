@@ -31,7 +31,7 @@ def _lines(frame: pd.DataFrame, mask: pd.Series) -> str:
 
 def guess_decimal(values: pd.Series, sep: str | None) -> str:
     """',' when the file is not comma-separated and its numbers are written like ``1,5``."""
-    if sep == ",":
+    if sep == "," or pd.api.types.is_numeric_dtype(values):
         return "."
     text = values.astype(str).str.strip()
     return "," if text.str.match(_DECIMAL_COMMA).any() else "."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import ConfigError, DataError, ForecastRNNError, ModelFileError, NotFittedError
+from .errors import ConfigError, DataError, ForecastRNNError, ModelFileError, NotFittedError, TrainingError
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,10 @@ _LAZY = {
     "WindowIndex": "forecastrnn.windowing",
     "SeriesBuffer": "forecastrnn.windowing",
     "SeriesScaler": "forecastrnn.scaling",
+    "LSTMForecaster": "forecastrnn.models",
+    "GRUForecaster": "forecastrnn.models",
+    "RNNForecaster": "forecastrnn.models",
+    "load_model": "forecastrnn.models",
 }
 
 __all__ = [
@@ -27,12 +31,17 @@ __all__ = [
     "DataError",
     "FilledValuesWarning",
     "ForecastRNNError",
+    "GRUForecaster",
+    "LSTMForecaster",
     "ModelFileError",
     "NotFittedError",
+    "RNNForecaster",
     "SeriesBuffer",
     "SeriesScaler",
+    "TrainingError",
     "WindowIndex",
     "__version__",
+    "load_model",
     "read_panel",
 ]
 

@@ -8,6 +8,7 @@ __all__ = [
     "ForecastRNNError",
     "ModelFileError",
     "NotFittedError",
+    "TrainingError",
 ]
 
 
@@ -29,3 +30,7 @@ class ModelFileError(ForecastRNNError):
 
 class NotFittedError(ForecastRNNError, AttributeError):
     """A model was asked to predict (or save) before `fit`."""
+
+
+class TrainingError(ForecastRNNError):
+    """Training could not produce a usable network (e.g. the loss was never finite)."""

@@ -23,9 +23,9 @@ SCALERS = ("standard", "minmax", "robust", "none")
 """``standard``: (y - mean) / std; ``minmax``: (y - min) / (max - min); ``robust``:
 (y - median) / IQR; ``none``: unchanged."""
 
-TRANSFORMS = ("none", "log1p", "boxcox")
-"""Applied before scaling: ``log1p`` needs y > -1, ``boxcox`` (lambda per series, by maximum
-likelihood on the training part) needs y > 0."""
+TRANSFORMS = ("none", "log", "log1p", "boxcox")
+"""Applied before scaling: ``log`` needs y > 0, ``log1p`` y > -1, ``boxcox`` (lambda per series,
+by maximum likelihood on the training part) y > 0."""
 
 _STATE_VERSION = 1
 
@@ -71,9 +71,6 @@ class SeriesScaler:
         return self
 
     def _fit_transform(self, train: np.ndarray, series: np.ndarray, n_series: int) -> np.ndarray | None:
-        if self.transform_name == "log1p":
-            self._check_domain(train, series, -1.0, "log1p needs values > -1")
-            return None
         if self.transform_name != "boxcox":
             return None
         self._check_domain(train, series, 0.0, "boxcox needs values > 0")
@@ -109,6 +106,9 @@ class SeriesScaler:
         return loc.astype(np.float64), scale.astype(np.float64)
 
     def _forward(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
+        if self.transform_name == "log":
+            self._check_domain(values, series, 0.0, "log needs values > 0")
+            return np.log(values)
         if self.transform_name == "log1p":
             self._check_domain(values, series, -1.0, "log1p needs values > -1")
             return np.log1p(values)
@@ -136,7 +136,9 @@ class SeriesScaler:
         values = np.asarray(values)
         series = self._expand(np.asarray(series), values.ndim)
         unscaled = values.astype(np.float64) * self.scale_[series] + self.loc_[series]
-        if self.transform_name == "log1p":
+        if self.transform_name == "log":
+            unscaled = np.exp(unscaled)
+        elif self.transform_name == "log1p":
             unscaled = np.expm1(unscaled)
         elif self.transform_name == "boxcox":
             unscaled = special.inv_boxcox(unscaled, self.lambda_[np.broadcast_to(series, values.shape)])

@@ -102,6 +102,8 @@ def test_domain_errors_name_the_series():
     negative = SeriesBuffer(np.array([1.0, 2.0, -3.0, 4.0]), np.array([0, 2, 4]), np.array(["ok", "neg"]))
     with pytest.raises(DataError, match=r"series 'neg': boxcox needs values > 0"):
         SeriesScaler(transform="boxcox").fit(negative)
+    with pytest.raises(DataError, match=r"series 'neg': log needs values > 0"):
+        SeriesScaler(transform="log").fit(negative)
     with pytest.raises(DataError, match=r"series 'neg': log1p needs values > -1"):
         SeriesScaler(transform="log1p").fit(negative)
 
@@ -109,8 +111,8 @@ def test_domain_errors_name_the_series():
 def test_parameters_are_checked_at_fit():
     with pytest.raises(ConfigError, match="scaler method 'zscore'"):
         SeriesScaler("zscore").fit(BUFFER)
-    with pytest.raises(ConfigError, match="transform 'log'"):
-        SeriesScaler(transform="log").fit(BUFFER)
+    with pytest.raises(ConfigError, match="transform 'sqrt'"):
+        SeriesScaler(transform="sqrt").fit(BUFFER)
     with pytest.raises(NotFittedError):
         SeriesScaler().transform(BUFFER.values, SERIES)
     with pytest.raises(DataError, match=r"series 'b'.* have no training data"):

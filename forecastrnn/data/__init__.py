@@ -5,6 +5,7 @@ assume a panel sorted by (``unique_id``, ``ds``), without duplicates, with finit
 frequency (``panel.attrs['freq']``).
 """
 
+from ._calendar import forecast_times, season_length_for, step_numbers
 from ._frequency import Freq, describe_freq
 from ._missing import MISSING_POLICIES, FilledValuesWarning
 from ._panel import check_min_length, describe_panel, panel_freq, read_panel
@@ -16,6 +17,9 @@ __all__ = [
     "check_min_length",
     "describe_freq",
     "describe_panel",
+    "forecast_times",
     "panel_freq",
     "read_panel",
+    "season_length_for",
+    "step_numbers",
 ]

@@ -1,0 +1,130 @@
+"""One torch module for vanilla RNN, LSTM and GRU forecasters, with three output strategies.
+
+Naming: ``n_features`` is the number of values per time step (torch's ``input_size``); the
+forecasters' ``input_size`` is the window length. The two never meet under one name here.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+STRATEGIES = ("direct", "recursive", "seq2seq")
+
+
+class RecurrentNetwork(nn.Module):
+    """Encoder over the input window, then one of three heads.
+
+    - ``direct`` (many-to-many): the encoder's final state maps to all ``horizon`` values.
+    - ``recursive`` (many-to-one): one step ahead; :meth:`forward` feeds each prediction back
+      into the window ``horizon`` times.
+    - ``seq2seq``: the encoder's final state starts a recurrent decoder that is unrolled for
+      ``horizon`` steps, each fed the previous prediction.
+
+    Inputs are ``(batch, window, n_features)`` with the target as feature 0; outputs
+    ``(batch, horizon)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        cell: str,
+        n_features: int,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        bidirectional: bool,
+        nonlinearity: str,
+        strategy: str,
+        horizon: int,
+    ) -> None:
+        super().__init__()
+        self.cell, self.strategy, self.horizon = cell, strategy, horizon
+        self.num_layers, self.hidden_size = num_layers, hidden_size
+        self.directions = 2 if bidirectional else 1
+        extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        recurrent = CELLS[cell]
+        self.encoder = recurrent(
+            input_size=n_features,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+            bidirectional=bidirectional,
+            batch_first=True,
+            **extra,
+        )
+        self.dropout = nn.Dropout(dropout)
+        encoded = hidden_size * self.directions
+        if strategy == "direct":
+            self.head = nn.Linear(encoded, horizon)
+        elif strategy == "recursive":
+            self.head = nn.Linear(encoded, 1)
+        else:
+            self.decoder = recurrent(
+                input_size=1,
+                hidden_size=hidden_size,
+                num_layers=num_layers,
+                dropout=dropout if num_layers > 1 else 0.0,
+                batch_first=True,
+                **extra,
+            )
+            self.bridge = nn.Linear(encoded, hidden_size) if bidirectional else None
+            self.cell_bridge = nn.Linear(encoded, hidden_size) if bidirectional and cell == "lstm" else None
+            self.head = nn.Linear(hidden_size, 1)
+
+    def _final_state(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Last layer's final hidden state, both directions concatenated: ``(batch, H * dirs)``."""
+        last = hidden.view(self.num_layers, self.directions, hidden.shape[1], self.hidden_size)[-1]
+        return last.permute(1, 0, 2).reshape(hidden.shape[1], -1)
+
+    def _encode(self, inputs: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        _, state = self.encoder(inputs)
+        return state
+
+    def forward(self, inputs: torch.Tensor, steps: int | None = None) -> torch.Tensor:
+        """Forecast ``steps`` values (default ``horizon``; at most ``horizon`` for ``direct``)."""
+        steps = self.horizon if steps is None else steps
+        if self.strategy == "direct":
+            return self.one_step(inputs)[:, :steps]
+        if self.strategy == "recursive":
+            return self._recursive(inputs, steps)
+        return self._seq2seq(inputs, steps)
+
+    def one_step(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Head on the encoder's final state: all ``horizon`` values for ``direct``, the next
+        value ``(batch, 1)`` for ``recursive``."""
+        state = self._encode(inputs)
+        hidden = state[0] if isinstance(state, tuple) else state
+        return self.head(self.dropout(self._final_state(hidden)))
+
+    def _recursive(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
+        window, outputs = inputs, []
+        for _ in range(steps):
+            step = self.one_step(window)
+            outputs.append(step)
+            window = torch.cat([window[:, 1:], step.unsqueeze(-1)], dim=1)
+        return torch.cat(outputs, dim=1)
+
+    def _bridge_state(self, hidden: torch.Tensor, bridge: nn.Linear | None) -> torch.Tensor:
+        if bridge is None:
+            return hidden
+        batch = hidden.shape[1]
+        layers = hidden.view(self.num_layers, self.directions, batch, self.hidden_size)
+        joined = layers.permute(0, 2, 1, 3).reshape(self.num_layers, batch, -1)
+        return torch.tanh(bridge(joined))
+
+    def _seq2seq(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
+        state = self._encode(inputs)
+        if isinstance(state, tuple):
+            state = (self._bridge_state(state[0], self.bridge), self._bridge_state(state[1], self.cell_bridge))
+        else:
+            state = self._bridge_state(state, self.bridge)
+        previous = inputs[:, -1:, :1]
+        outputs = []
+        for _ in range(steps):
+            decoded, state = self.decoder(previous, state)
+            step = self.head(self.dropout(decoded[:, -1]))
+            outputs.append(step)
+            previous = step.unsqueeze(-1)
+        return torch.cat(outputs, dim=1)

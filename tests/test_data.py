@@ -345,3 +345,14 @@ def test_any_removed_timestamps_are_reported_as_gaps(tmp_path, length, holes):
         panel = read_panel(path, missing="zero")
     assert len(panel) == length
     assert caught[0].message.report["ds"].tolist() == list(times[sorted(holes)])
+
+
+def test_gaps_that_look_like_another_frequency_are_still_gaps(write_file):
+    # Jan, Mar, May look bimonthly; June shows the series is monthly with two gaps.
+    text = "ds,y\n2020-01-01,1\n2020-03-01,3\n2020-05-01,5\n2020-06-01,6\n"
+    with pytest.raises(DataError, match=r"2 missing timestamp\(s\): series 'b' at 2020-02-01, 2020-04-01"):
+        read_panel(write_file("b.csv", text))
+
+
+def test_two_point_series_get_the_frequency_of_their_step(write_file):
+    assert read_panel(write_file("two.csv", "ds,y\n2020-01-01,1\n2020-02-01,2\n")).attrs["freq"] == "MS"

@@ -73,18 +73,19 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
-def _freq_from_smallest_step(times: pd.DatetimeIndex) -> str | None:
-    """The frequency suggested by the smallest step between timestamps, for series too short or
-    too gappy for pandas' inference: calendar frequencies by their day ranges, anchored where
-    all timestamps agree (month starts, month ends, one weekday), else a fixed step. Rejected
-    (``None``) when that grid would need more points missing than present: irregular data."""
-    freq = _calendar_step(times)
-    if freq is None or len(_grid(times[0], times[-1], freq)) > 2 * len(times):
-        return None
-    return freq
+def _fits(times: pd.DatetimeIndex, freq: str) -> bool:
+    """Whether every timestamp lies on the grid of ``freq`` from the first one, with no more
+    points missing than present (more would be irregular data, not gaps)."""
+    if not _on_offset(times[:1], freq)[0]:
+        return False
+    grid = _grid(times[0], times[-1], freq)
+    return len(grid) <= 2 * len(times) and bool(times.isin(grid).all())
 
 
 def _calendar_step(times: pd.DatetimeIndex) -> str | None:
+    """The frequency suggested by the smallest step between timestamps: calendar frequencies by
+    their day ranges, anchored where all timestamps agree (month starts, month ends, one
+    weekday), else a fixed step."""
     steps = times[1:] - times[:-1]
     steps = steps[steps > pd.Timedelta(0)]
     if steps.size == 0:
@@ -109,10 +110,29 @@ def _calendar_step(times: pd.DatetimeIndex) -> str | None:
     return to_offset(step).freqstr
 
 
+def _voted(times: pd.DatetimeIndex) -> list[str]:
+    """Frequencies that pandas infers on short runs of consecutive timestamps, most votes first."""
+    if len(times) < _CHUNK:
+        return []
+    count = min(_MAX_CHUNKS, len(times) - _CHUNK + 1)
+    starts = np.unique(np.linspace(0, len(times) - _CHUNK, num=count).astype(int))
+    votes = Counter(_pandas_infer_freq(times[start : start + _CHUNK]) for start in starts)
+    votes.pop(None, None)
+    return [freq for freq, _ in votes.most_common()]
+
+
+def _candidates(times: pd.DatetimeIndex) -> list[str]:
+    """The voted frequencies, then the one suggested by the smallest step."""
+    candidates = _voted(times)
+    smallest = _calendar_step(times)
+    if smallest is not None and smallest not in candidates:
+        candidates.append(smallest)
+    return candidates
+
+
 def guess_series_freq(times: pd.Index) -> Freq | None:
-    """One series' frequency, tolerating gaps: pandas' inference on the whole series, else a
-    vote among short runs of consecutive timestamps, else the smallest step between them;
-    ``None`` when nothing regular is seen."""
+    """One series' frequency, tolerating gaps: pandas' inference on the whole series; failing
+    that, the first of :func:`_candidates` that fits every timestamp; ``None`` when none does."""
     if len(times) < 2:
         return None
     if not isinstance(times, pd.DatetimeIndex):
@@ -126,13 +146,7 @@ def guess_series_freq(times: pd.Index) -> Freq | None:
         freq = _pandas_infer_freq(times)
         if freq is not None:
             return freq
-        count = min(_MAX_CHUNKS, len(times) - _CHUNK + 1)
-        starts = np.unique(np.linspace(0, len(times) - _CHUNK, num=count).astype(int))
-        votes = Counter(_pandas_infer_freq(times[start : start + _CHUNK]) for start in starts)
-        votes.pop(None, None)
-        if votes:
-            return votes.most_common(1)[0][0]
-    return _freq_from_smallest_step(times)
+    return next((freq for freq in _candidates(times) if _fits(times, freq)), None)
 
 
 def _next_on_grid(times: pd.Index, freq: Freq) -> np.ndarray:
@@ -219,6 +233,9 @@ def infer_panel_freq(panel: pd.DataFrame, origin: Origin) -> Freq:
             return freq
     longest = lengths.index[0]
     times = pd.Index(panel.loc[panel["unique_id"] == longest, "ds"])
+    likely = _voted(times)[:1] if isinstance(times, pd.DatetimeIndex) else []
+    if likely and _on_offset(times[:1], likely[0])[0]:
+        return likely[0]  # most timestamps agree on it: find_gaps names the ones that do not
     if len(times) < 3:
         raise DataError(
             f"{origin.name}: cannot infer the frequency from {len(times)} timestamp(s) per series. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 
 from ..data import check_min_length, forecast_times, panel_freq, read_panel, season_length_for, step_numbers
 from ..errors import ConfigError, DataError, ModelFileError
-from ..windowing import SeriesBuffer, train_validation_windows
+from ..windowing import SeriesBuffer, make_windows, train_validation_windows
 from ._base import BaseForecaster
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
@@ -60,12 +61,18 @@ class RecurrentForecaster(BaseForecaster):
     statistics of its own training part; each window is normalised by its level; the network
     maps ``input_size`` past values to ``horizon`` future ones (strategy ``direct``), to one
     value fed back ``h`` times (``recursive``) or through a recurrent decoder (``seq2seq``).
-    Training is backpropagation through time with Adam, gradient-norm clipping and early
-    stopping on the last ``validation_size`` points of each series (best weights restored).
+    Training is backpropagation through time with Adam and gradient-norm clipping for
+    ``max_epochs``. With ``validation_size > 0``, early stopping on the last
+    ``validation_size`` points of each series picks the number of epochs; with
+    ``retrain_full`` (default) the network is then trained again for that many epochs on all
+    the data, so the most recent values are learned from too (otherwise the best weights of
+    the first run are kept). Early stopping is off by default: on short series a one-window
+    validation tail is too noisy to choose by (see benchmarks/results/accuracy.md); turn it on
+    for long series or many of them.
 
     Parameters left ``None`` are derived at ``fit``: ``season_length`` from the frequency
     (12 monthly, 4 quarterly, 7 daily, 24 hourly, ...), ``horizon`` = season length (at least
-    1), ``input_size`` = 2 x max(season length, horizon), ``validation_size`` = horizon.
+    1), ``input_size`` = 3 x max(season length, horizon).
     """
 
     cell: ClassVar[str] = "lstm"
@@ -85,13 +92,14 @@ class RecurrentForecaster(BaseForecaster):
         loss: str = "mae",
         learning_rate: float = 1e-3,
         batch_size: int = 32,
-        max_epochs: int = 100,
-        patience: int = 10,
-        validation_size: int | None = None,
+        max_epochs: int = 30,
+        patience: int = 20,
+        validation_size: int = 0,
         clip_norm: float | None = 1.0,
         scaler: str = "auto",
         deseasonalize: bool = True,
         window_normalization: str = "mean",
+        retrain_full: bool = True,
         n_models: int = 1,
         drop_short: bool = False,
         random_state: int = 0,
@@ -117,6 +125,7 @@ class RecurrentForecaster(BaseForecaster):
         self.scaler = scaler
         self.deseasonalize = deseasonalize
         self.window_normalization = window_normalization
+        self.retrain_full = retrain_full
         self.n_models = n_models
         self.drop_short = drop_short
         self.random_state = random_state
@@ -135,8 +144,8 @@ class RecurrentForecaster(BaseForecaster):
         _require(
             "validation_size",
             valid,
-            valid is None or (_positive_int(valid) or valid == 0),
-            "None (= horizon) or a whole number >= 0 (0 turns early stopping off)",
+            _positive_int(valid) or (isinstance(valid, (int, np.integer)) and valid == 0),
+            "a whole number >= 0 (0 turns early stopping off)",
         )
         _require("strategy", self.strategy, self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}")
         allowed = ("tanh", "relu") if self.cell == "rnn" else ("tanh",)
@@ -167,8 +176,8 @@ class RecurrentForecaster(BaseForecaster):
     def _resolve_sizes(self, freq: Any) -> None:
         self.season_length_ = self.season_length or season_length_for(freq)
         self.horizon_ = self.horizon or max(self.season_length_, 1)
-        self.input_size_ = self.input_size or 2 * max(self.season_length_, self.horizon_)
-        self.validation_size_ = self.horizon_ if self.validation_size is None else self.validation_size
+        self.input_size_ = self.input_size or 3 * max(self.season_length_, self.horizon_)
+        self.validation_size_ = int(self.validation_size)
         self.window_horizon_ = 1 if self.strategy == "recursive" else self.horizon_
 
     # ---- fit ----
@@ -188,11 +197,11 @@ class RecurrentForecaster(BaseForecaster):
 
         buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
         steps = step_numbers(pd.Index(panel["ds"]), self.freq_)
-        train_end = buffer.lengths - self.validation_size_
-        training_front = self._new_front_end().fit(buffer, steps, end=train_end)
         series = np.repeat(np.arange(buffer.lengths.size), buffer.lengths)
-        adjusted = training_front.transform(buffer.values, series, steps)
-        values = torch.as_tensor(adjusted, dtype=torch.float32, device=device)
+        training_front = self._new_front_end().fit(buffer, steps, end=buffer.lengths - self.validation_size_)
+        split_values = torch.as_tensor(
+            training_front.transform(buffer.values, series, steps), dtype=torch.float32, device=device
+        )
         train_index, validation_index = train_validation_windows(
             buffer.offsets, self.input_size_, self.window_horizon_, self.validation_size_
         )
@@ -206,22 +215,46 @@ class RecurrentForecaster(BaseForecaster):
             window_normalization=self.window_normalization,
             one_step=self.strategy == "recursive",
         )
+        self._remember_history(panel, buffer, steps)
+        retrain = bool(self.retrain_full) and len(validation_index) > 0
+        if retrain:
+            full_values = torch.as_tensor(
+                self.front_end_.transform(buffer.values, series, steps), dtype=torch.float32, device=device
+            )
+            full_index = make_windows(buffer.offsets, self.input_size_, self.window_horizon_)
+
         self.networks_, self.history_ = [], []
         fork_devices = [device.index or 0] if device.type == "cuda" else []
         for member in range(int(self.n_models)):
             seed = int(self.random_state) + member
+            relay = None if callback is None else _relay(callback, member, int(self.n_models))
             with torch.random.fork_rng(devices=fork_devices):
-                torch.manual_seed(seed)
-                network = self._new_network().to(device)
-                generator = torch.Generator().manual_seed(seed)
-                relay = None if callback is None else _relay(callback, member, int(self.n_models))
-                history = train_network(network, values, train_index, validation_index, config, generator, relay)
+                network, history = self._train_one(seed, split_values, train_index, validation_index, config, relay)
+                phase = "select" if retrain else "train"
+                self.history_ += [dict(record, model=member, phase=phase) for record in history]
+                if retrain:
+                    epochs = epochs_to_retrain(history)
+                    full_config = replace(config, max_epochs=epochs, patience=epochs + 1)
+                    network, history = self._train_one(seed, full_values, full_index, None, full_config, relay)
+                    self.history_ += [dict(record, model=member, phase="full") for record in history]
             self.networks_.append(network)
-            self.history_ += [dict(record, model=member) for record in history]
-
-        self._remember_history(panel, buffer, steps)
         self.is_fitted_ = True
         return self
+
+    def _train_one(
+        self,
+        seed: int,
+        values: torch.Tensor,
+        train_index: Any,
+        validation_index: Any,
+        config: TrainingConfig,
+        callback: ProgressCallback | None,
+    ) -> tuple[RecurrentNetwork, list[dict[str, Any]]]:
+        torch.manual_seed(seed)
+        network = self._new_network().to(values.device)
+        generator = torch.Generator().manual_seed(seed)
+        history = train_network(network, values, train_index, validation_index, config, generator, callback)
+        return network, history
 
     def _new_front_end(self) -> FrontEnd:
         return FrontEnd(self.scaler, self.season_length_, bool(self.deseasonalize))
@@ -340,11 +373,13 @@ class RecurrentForecaster(BaseForecaster):
         device = next(self.networks_[0].parameters()).device
         inputs = torch.as_tensor(adjusted, dtype=torch.float32, device=device)
         level = window_level(inputs, self.window_normalization)
-        with torch.no_grad():
-            outputs = [network(inputs.sub(level).unsqueeze(-1), h) for network in self.networks_]
-            mean = torch.stack(outputs).mean(dim=0) + level
         future_steps = steps[:, -1:] + np.arange(1, h + 1)
-        return front.inverse_transform(mean.cpu().numpy().astype(np.float64), series, future_steps)
+        forecasts = []
+        with torch.no_grad():
+            for network in self.networks_:
+                output = (network(inputs.sub(level).unsqueeze(-1), h) + level).cpu().numpy().astype(np.float64)
+                forecasts.append(front.inverse_transform(output, series, future_steps))
+        return np.mean(forecasts, axis=0)
 
     # ---- training report ----
 
@@ -418,8 +453,21 @@ class RecurrentForecaster(BaseForecaster):
             self.networks_.append(network.to(device).eval())
         n = self.ids_.size
         if self.tail_values_.shape != (n, self.input_size_) or len(self.last_times_) != n:
-            raise ModelFileError("the saved series state does not match the number of series.")
+            raise ValueError("the saved series state does not match the number of series")
         self.is_fitted_ = True
+
+
+EPOCH_TOLERANCE = 0.02
+"""Retraining runs as many epochs as the first run's latest epoch whose validation loss was
+within this fraction of the best: when validation is indifferent, more training is preferred
+(a flat validation curve on a short tail is noise); when it rises, training stops near its best."""
+
+
+def epochs_to_retrain(history: list[dict[str, Any]]) -> int:
+    """Number of epochs for the retraining on all data (see ``EPOCH_TOLERANCE``)."""
+    losses = [(record["epoch"], record["val_loss"]) for record in history if record.get("val_loss") is not None]
+    best = min(loss for _, loss in losses)
+    return max(epoch for epoch, loss in losses if loss <= best + abs(best) * EPOCH_TOLERANCE)
 
 
 def _plain(value: Any) -> Any:

@@ -92,7 +92,7 @@ def train_network(
     network: nn.Module,
     values: torch.Tensor,
     train_index: WindowIndex,
-    validation_index: WindowIndex,
+    validation_index: WindowIndex | None,
     config: TrainingConfig,
     generator: torch.Generator,
     callback: ProgressCallback | None = None,
@@ -110,7 +110,8 @@ def train_network(
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, config.patience // 2))
     train_batches = _Batches(values, train_index, config.window_normalization)
-    validation_batches = _Batches(values, validation_index, config.window_normalization)
+    validation = validation_index is not None and len(validation_index) > 0
+    validation_batches = _Batches(values, validation_index, config.window_normalization) if validation else None
     clip = config.clip_norm if config.clip_norm else math.inf
     parameters = [p for p in network.parameters() if p.requires_grad]
     history: list[dict[str, Any]] = []
@@ -158,7 +159,7 @@ def train_network(
                 )
             break
         watched = train_loss
-        if len(validation_index):
+        if validation_batches is not None:
             record["val_loss"] = watched = _validation_loss(network, validation_batches, criterion, config)
         scheduler.step(watched)
         improved = watched < best_loss - 1e-9

@@ -1,0 +1,312 @@
+"""ARIMA/SARIMA on statsmodels' SARIMAX, and AutoARIMA: a stepwise order search.
+
+AutoARIMA follows Hyndman & Khandakar (2008), as R's ``forecast::auto.arima`` with its
+defaults (stepwise, AICc), with these choices:
+
+- ``d``: KPSS tests (level stationarity, 5%, ``3 sqrt(n) / 13`` lags as R's ``ndiffs``) on
+  successive differences, up to ``max_d``.
+- ``D``: one seasonal difference when the seasonal strength of an STL decomposition exceeds
+  0.64 (R's default ``seas`` test), up to ``max_D``; only with ``season_length`` > 1 and two
+  full seasons of data.
+- Search: start from (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1); then move
+  to the best neighbour (p, q, P or Q by +-1, p and q together, P and Q together, constant on or
+  off) while AICc improves, within ``max_p``, ``max_q``, ``max_P``, ``max_Q`` and at most
+  ``max_models`` fits. A constant (drift when d + D = 1) is only considered when d + D <= 1.
+- Candidates are scored fast: parameters by conditional sum of squares on the differenced
+  series (a linear filter), then AICc from one exact likelihood evaluation at them. With
+  ``method="css"`` (default) the chosen model forecasts by Kalman filtering at those
+  parameters; ``method="ml"`` refits the chosen order by exact maximum likelihood first
+  (slower, seconds for seasonal orders of 2). R fits every candidate by maximum likelihood on
+  short series (CSS only as a start on long ones), so its choice can differ where CSS and ML
+  estimates disagree.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ._local import Forecast, LocalForecaster
+
+Order = tuple[int, int, int]
+
+
+def _trend(constant: bool) -> str:
+    """statsmodels applies the trend to the differenced series: with d + D = 1 a constant there
+    is a drift of the series itself."""
+    return "c" if constant else "n"
+
+
+def _sarimax(
+    y: np.ndarray, order: Order, seasonal: tuple[int, int, int, int], trend: str, *, simple_differencing: bool = False
+) -> Any:
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend, simple_differencing=simple_differencing)
+
+
+def _forecast(result: Any, h: int, levels: tuple[int, ...]) -> Forecast:
+    prediction = result.get_forecast(h)
+    out: Forecast = {"mean": np.asarray(prediction.predicted_mean, dtype=np.float64)}
+    for level in levels:
+        bounds = np.asarray(prediction.conf_int(alpha=1 - level / 100), dtype=np.float64)
+        out[f"lo-{level}"], out[f"hi-{level}"] = bounds[:, 0], bounds[:, 1]
+    return out
+
+
+def _lag_polynomial(coefficients: np.ndarray, lag: int, sign: float) -> np.ndarray:
+    """1 + sign * (c1 B^lag + c2 B^2lag + ...) as coefficients in powers of B."""
+    poly = np.zeros(lag * coefficients.size + 1)
+    poly[0] = 1.0
+    poly[lag::lag] = sign * coefficients
+    return poly
+
+
+def _stable(poly: np.ndarray) -> bool:
+    """Whether all roots of the lag polynomial lie outside the unit circle (with a margin)."""
+    if poly.size < 2 or not np.any(poly[1:]):
+        return True
+    roots = np.roots(poly[::-1])
+    return bool(np.all(np.abs(roots) > 1.001))
+
+
+def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: bool) -> tuple[float, np.ndarray | None]:
+    """AICc of ARMA(p,q)(P,Q)m (+ mean) on the differenced series ``w``, and its parameters in
+    statsmodels SARIMAX order (intercept, AR, MA, seasonal AR, seasonal MA, variance).
+
+    Parameters come from conditional sum of squares (fast: residuals by a linear filter), the
+    AICc from one exact Gaussian likelihood evaluation at them (statsmodels' Kalman filter).
+    Non-stationary or non-invertible estimates score infinity, as in R."""
+    from scipy.optimize import least_squares
+    from scipy.signal import lfilter
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    n_params = p + q + P + Q + int(constant)
+    skip = p + P * max(m, 1)
+    if w.size - skip <= n_params + 2:
+        return np.inf, None
+
+    def split(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        mean = theta[0] if constant else 0.0
+        rest = theta[int(constant) :]
+        ar = np.convolve(_lag_polynomial(rest[:p], 1, -1.0), _lag_polynomial(rest[p + q : p + q + P], m or 1, -1.0))
+        ma = np.convolve(_lag_polynomial(rest[p : p + q], 1, 1.0), _lag_polynomial(rest[p + q + P :], m or 1, 1.0))
+        return mean, ar, ma
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        mean, ar, ma = split(theta)
+        errors = lfilter(ar, ma, w - mean)[skip:]
+        return np.where(np.isfinite(errors), errors, 1e10)
+
+    start = np.zeros(n_params)
+    if constant:
+        start[0] = w.mean()
+    theta = least_squares(residuals, start, method="lm").x if n_params else start
+    mean, ar, ma = split(theta)
+    if not (_stable(ar) and _stable(ma)):
+        return np.inf, None
+    sigma2 = float(np.mean(residuals(theta) ** 2))
+    rest = theta[int(constant) :]
+    intercept = [mean * ar.sum()] if constant else []  # statsmodels' trend 'c' is the intercept form
+    params = np.r_[intercept, rest[:p], rest[p : p + q], rest[p + q : p + q + P], rest[p + q + P :], sigma2]
+    model = SARIMAX(
+        w, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m else (0, 0, 0, 0), trend="c" if constant else "n"
+    )  # the estimates are stationary (checked above), so the exact stationary initialisation applies
+    loglike = float(model.loglike(params))
+    k, n = n_params + 1, w.size
+    if not np.isfinite(loglike) or n - k - 1 <= 0:
+        return np.inf, None
+    return -2 * loglike + 2 * k + 2 * k * (k + 1) / (n - k - 1), params
+
+
+class ARIMA(LocalForecaster):
+    """SARIMA(p,d,q)(P,D,Q)m with a given order, fit by exact maximum likelihood (statsmodels
+    SARIMAX). ``trend`` (on the differenced series, as in statsmodels): ``n`` none, ``c``
+    constant (a drift when d + D = 1), ``t`` linear, ``ct`` both. Intervals are the model's
+    own (Gaussian, from the state-space forecast)."""
+
+    name = "ARIMA"
+
+    def __init__(
+        self,
+        *,
+        order: Order = (1, 0, 0),
+        seasonal_order: tuple[int, int, int] = (0, 0, 0),
+        trend: str = "n",
+        season_length: int | None = None,
+        fallback: str | None = "auto",
+        n_jobs: int = 1,
+        alias: str | None = None,
+    ) -> None:
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.trend = trend
+        self.season_length = season_length
+        self.fallback = fallback
+        self.n_jobs = n_jobs
+        self.alias = alias
+
+    def _check_params(self) -> None:
+        for name in ("order", "seasonal_order"):
+            value = getattr(self, name)
+            if not (len(value) == 3 and all(isinstance(v, (int, np.integer)) and v >= 0 for v in value)):
+                raise ConfigError(f"{name}={value!r} is not allowed: three whole numbers >= 0, e.g. (1, 1, 1).")
+        if self.trend not in ("n", "c", "t", "ct"):
+            raise ConfigError(f"trend={self.trend!r} is not allowed: one of n, c, t, ct.")
+
+    def _seasonal(self) -> tuple[int, int, int, int]:
+        P, D, Q = self.seasonal_order
+        return (P, D, Q, self.season_length_) if self.season_length_ > 1 and any(self.seasonal_order) else (0, 0, 0, 0)
+
+    def _min_length(self) -> int:
+        p, d, q = self.order
+        P, D, Q, m = self._seasonal()
+        return max(p + d + q + (P + D + Q) * m + 2, 3)
+
+    def _fit_series(self, y: np.ndarray) -> dict[str, Any]:
+        result = _sarimax(y, tuple(self.order), self._seasonal(), self.trend).fit(disp=False)
+        return {
+            "order": tuple(self.order),
+            "seasonal": self._seasonal(),
+            "trend": self.trend,
+            "params": np.asarray(result.params),
+        }
+
+    def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
+        return _forecast(model.filter(state["params"]), h, levels)
+
+
+class AutoARIMA(ARIMA):
+    """ARIMA with automatic order selection (stepwise Hyndman-Khandakar search by AICc; see the
+    module documentation for exactly what it does and how it differs from R's auto.arima)."""
+
+    name = "AutoARIMA"
+
+    def __init__(
+        self,
+        *,
+        max_p: int = 5,
+        max_q: int = 5,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_d: int = 2,
+        max_D: int = 1,
+        max_models: int = 94,
+        method: str = "css",
+        season_length: int | None = None,
+        fallback: str | None = "auto",
+        n_jobs: int = 1,
+        alias: str | None = None,
+    ) -> None:
+        self.max_p, self.max_q, self.max_P, self.max_Q = max_p, max_q, max_P, max_Q
+        self.max_d, self.max_D, self.max_models = max_d, max_D, max_models
+        self.method = method
+        self.season_length = season_length
+        self.fallback = fallback
+        self.n_jobs = n_jobs
+        self.alias = alias
+
+    def _check_params(self) -> None:
+        for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, np.integer)) and value >= 0):
+                raise ConfigError(f"{name}={value!r} is not allowed: a whole number >= 0.")
+        if not (isinstance(self.max_models, (int, np.integer)) and self.max_models >= 1):
+            raise ConfigError(f"max_models={self.max_models!r} is not allowed: a whole number >= 1.")
+        if self.method not in ("css", "ml"):
+            raise ConfigError(f"method={self.method!r} is not allowed: 'css' or 'ml'.")
+
+    def _min_length(self) -> int:
+        return 6
+
+    def seasonal_differences(self, y: np.ndarray) -> int:
+        """D: 1 when STL's seasonal strength exceeds 0.64 (and max_D allows), else 0."""
+        m = self.season_length_
+        if self.max_D < 1 or m < 2 or y.size < 2 * m + 1:
+            return 0
+        from statsmodels.tsa.seasonal import STL
+
+        fit = STL(y, period=m, robust=True).fit()
+        remainder, seasonal = fit.resid, fit.seasonal
+        denominator = np.var(seasonal + remainder)
+        strength = 0.0 if denominator == 0 else max(0.0, 1 - np.var(remainder) / denominator)
+        return int(strength > 0.64)
+
+    def differences(self, y: np.ndarray) -> int:
+        """d: KPSS tests at 5% on successive differences (R's short lag choice), up to max_d."""
+        from statsmodels.tsa.stattools import kpss
+
+        d, x = 0, y
+        while d < self.max_d and x.size > 3 and np.ptp(x) > 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                p_value = kpss(x, regression="c", nlags=int(3 * np.sqrt(x.size) / 13))[1]
+            if p_value >= 0.05:
+                break
+            d, x = d + 1, np.diff(x)
+        return d
+
+    def _fit_series(self, y: np.ndarray) -> dict[str, Any]:
+        m = self.season_length_
+        D = self.seasonal_differences(y)
+        x = y[m:] - y[:-m] if D else y
+        d = self.differences(x)
+        w = np.diff(x, n=d) if d else x
+        seasonal = m > 1 and D + self.max_P + self.max_Q > 0 and y.size >= 2 * m + 1
+        allow_constant = d + D <= 1
+        scores: dict[tuple[int, int, int, int, bool], tuple[float, np.ndarray | None]] = {}
+
+        def score(p: int, q: int, P: int, Q: int, constant: bool) -> float:
+            key = (p, q, P, Q, constant)
+            if key in scores:
+                return scores[key][0]
+            if min(key[:4]) < 0 or p > self.max_p or q > self.max_q or self.max_P < P or self.max_Q < Q:
+                return np.inf
+            if len(scores) >= self.max_models or (constant and not allow_constant):
+                return np.inf
+            scores[key] = css_score(w, p, q, P, Q, m if seasonal else 0, constant)
+            return scores[key][0]
+
+        first = 1 if seasonal else 0
+        for p, q, P, Q in ((2, 2, first, first), (0, 0, 0, 0), (1, 0, first, 0), (0, 1, 0, first)):
+            score(p, q, P, Q, allow_constant)
+        best = min(scores, key=lambda key: scores[key][0])
+        improved = True
+        while improved and len(scores) < self.max_models:
+            improved = False
+            p, q, P, Q, c = best
+            moves = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1))
+            neighbours = [(p + a, q + b, P, Q, c) for a, b in moves]
+            if seasonal:
+                neighbours += [(p, q, P + a, Q + b, c) for a, b in moves]
+            neighbours.append((p, q, P, Q, not c))
+            for candidate in neighbours:
+                if score(*candidate) < scores[best][0]:
+                    best, improved = candidate, True
+        if not np.isfinite(scores[best][0]):
+            raise ValueError("no stationary and invertible ARIMA candidate was found")
+        p, q, P, Q, constant = best
+        order, seasonal_order = (p, d, q), (P, D, Q, m) if seasonal else (0, 0, 0, 0)
+        trend, params = _trend(constant), scores[best][1]
+        if self.method == "ml":
+            params = np.asarray(_sarimax(y, order, seasonal_order, trend).fit(start_params=params, disp=False).params)
+        return {"order": order, "seasonal": seasonal_order, "trend": trend, "params": params, "aicc": scores[best][0]}
+
+    def chosen_models(self) -> dict[Any, str]:
+        """The chosen order of each series, e.g. ``ARIMA(0,1,1)(0,1,1)[12]``."""
+        self._check_fitted()
+        names = {}
+        for uid, (kind, state) in self.states_.items():
+            if kind != "own":
+                names[uid] = "fallback"
+                continue
+            p, d, q = state["order"]
+            P, D, Q, m = state["seasonal"]
+            seasonal_part = f"({P},{D},{Q})[{m}]" if m else ""
+            drift = " with constant" if state["trend"] != "n" else ""
+            names[uid] = f"ARIMA({p},{d},{q}){seasonal_part}{drift}"
+        return names

@@ -1,0 +1,123 @@
+"""Exponential smoothing (ETS) state-space models on statsmodels, with automatic choice by AICc."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ._local import Forecast, LocalForecaster
+
+ERRORS, TRENDS, SEASONALS = ("add", "mul"), ("none", "add", "damped"), ("none", "add", "mul")
+
+
+class ETS(LocalForecaster):
+    """ETS(error, trend, seasonal) from statsmodels' ``ETSModel``, fit by maximum likelihood.
+
+    Each component is fixed (``error`` ``add``/``mul``, ``trend`` ``none``/``add``/``damped``,
+    ``seasonal`` ``none``/``add``/``mul``) or ``"auto"``: every admissible combination is fit and
+    the one with the lowest AICc kept, as R's ``forecast::ets`` does over the same set
+    (multiplicative trends are left out; multiplicative error or season need positive data;
+    additive error with multiplicative season is excluded as numerically unstable; a season
+    needs ``season_length`` > 1 and at least two full seasons plus one value).
+    Prediction intervals are analytic for additive errors and simulated (seeded) otherwise.
+    """
+
+    name = "ETS"
+
+    def __init__(
+        self,
+        *,
+        error: str = "auto",
+        trend: str = "auto",
+        seasonal: str = "auto",
+        season_length: int | None = None,
+        fallback: str | None = "auto",
+        n_jobs: int = 1,
+        alias: str | None = None,
+    ) -> None:
+        self.error = error
+        self.trend = trend
+        self.seasonal = seasonal
+        self.season_length = season_length
+        self.fallback = fallback
+        self.n_jobs = n_jobs
+        self.alias = alias
+
+    def _check_params(self) -> None:
+        for name, allowed in (("error", ERRORS), ("trend", TRENDS), ("seasonal", SEASONALS)):
+            value = getattr(self, name)
+            if value != "auto" and value not in allowed:
+                raise ConfigError(f"{name}={value!r} is not allowed: 'auto' or one of {', '.join(allowed)}.")
+
+    def _min_length(self) -> int:
+        return 4
+
+    def candidates(self, y: np.ndarray) -> list[tuple[str, str, str]]:
+        """The (error, trend, seasonal) combinations considered for this series."""
+        positive = bool((y > 0).all())
+        m = self.season_length_
+        seasonal_ok = m > 1 and y.size >= 2 * m + 1
+        errors = ERRORS if self.error == "auto" else (self.error,)
+        trends = TRENDS if self.trend == "auto" else (self.trend,)
+        seasonals = SEASONALS if self.seasonal == "auto" else (self.seasonal,)
+        chosen = []
+        for error, trend, seasonal in itertools.product(errors, trends, seasonals):
+            if seasonal != "none" and not seasonal_ok:
+                continue
+            if "mul" in (error, seasonal) and not positive:
+                continue
+            if self.error == "auto" and self.seasonal == "auto" and error == "add" and seasonal == "mul":
+                continue
+            chosen.append((error, trend, seasonal))
+        if not chosen:
+            raise ValueError("no ETS model fits these settings and data (multiplicative parts need positive values)")
+        return chosen
+
+    def _spec(self, y: np.ndarray, error: str, trend: str, seasonal: str) -> Any:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        return ETSModel(
+            pd.Series(y),  # statsmodels' prediction results need a pandas index
+            error=error,
+            trend=None if trend == "none" else "add",
+            damped_trend=trend == "damped",
+            seasonal=None if seasonal == "none" else seasonal,
+            seasonal_periods=self.season_length_ if seasonal != "none" else None,
+        )
+
+    def _fit_series(self, y: np.ndarray) -> dict[str, Any]:
+        best: dict[str, Any] | None = None
+        for error, trend, seasonal in self.candidates(y):
+            try:
+                result = self._spec(y, error, trend, seasonal).fit(disp=False)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(result.aicc) and (best is None or result.aicc < best["aicc"]):
+                best = {"spec": (error, trend, seasonal), "params": result.params, "aicc": float(result.aicc)}
+        if best is None:
+            raise ValueError("no ETS candidate could be fit")
+        return best
+
+    def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        result = self._spec(y, *state["spec"]).smooth(state["params"])
+        if not levels:
+            return {"mean": np.asarray(result.forecast(h), dtype=np.float64)}
+        prediction = result.get_prediction(start=y.size, end=y.size + h - 1, rng=np.random.default_rng(0))
+        out: Forecast = {"mean": np.asarray(prediction.predicted_mean, dtype=np.float64)}
+        for level in levels:
+            frame = prediction.summary_frame(alpha=1 - level / 100)
+            out[f"lo-{level}"] = frame["pi_lower"].to_numpy(dtype=np.float64)
+            out[f"hi-{level}"] = frame["pi_upper"].to_numpy(dtype=np.float64)
+        return out
+
+    def chosen_models(self) -> dict[Any, str]:
+        """The ETS(error, trend, seasonal) chosen for each series, e.g. ``ETS(mul,damped,mul)``."""
+        self._check_fitted()
+        return {
+            uid: f"ETS({','.join(state['spec'])})" if kind == "own" else "fallback"
+            for uid, (kind, state) in self.states_.items()
+        }

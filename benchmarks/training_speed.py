@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from forecastrnn.datasets import dataset_path, load
 from torch import nn
 
+from forecastrnn.datasets import dataset_path, load
 from forecastrnn.models._network import RecurrentNetwork
 from forecastrnn.models._training import TrainingConfig, train_network
 from forecastrnn.windowing import SeriesBuffer, make_windows

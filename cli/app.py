@@ -8,6 +8,7 @@ from forecastrnn import __version__
 
 from ._errors import options
 from .datasets import datasets_app
+from .forecast import forecast_command
 
 app = typer.Typer(
     name="forecastrnn",
@@ -15,6 +16,7 @@ app = typer.Typer(
         "Forecast time series from CSV files with recurrent networks (RNN, LSTM, GRU) and "
         "statistical baselines.\n\n"
         "Examples:\n\n"
+        "  forecastrnn forecast air_passengers --model lstm --model ets --horizon 12\n\n"
         "  forecastrnn datasets list\n\n"
         "  forecastrnn datasets show air_passengers\n\n"
         "  forecastrnn datasets export air_passengers --output air.csv"
@@ -23,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("forecast")(forecast_command)
 app.add_typer(datasets_app, name="datasets")
 
 

@@ -51,9 +51,8 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON on stdout."),
 ) -> None:
     """Describe one dataset: its series, lengths, span, and first and last rows."""
-    from forecastrnn.datasets import get_dataset, load
-
     from forecastrnn.data import describe_panel
+    from forecastrnn.datasets import get_dataset, load
 
     dataset = get_dataset(name)
     panel = load(name)
@@ -100,9 +99,8 @@ def export_command(
     """Write a dataset as a long-format CSV (unique_id, ds, y), a template for your own data."""
     import shutil
 
-    from forecastrnn.datasets import dataset_path, get_dataset
-
     from forecastrnn._atomic import atomic_path
+    from forecastrnn.datasets import dataset_path, get_dataset
 
     target = output or Path(f"{get_dataset(name).name}.csv")
     with atomic_path(target) as temporary:

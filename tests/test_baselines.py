@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from forecastrnn.datasets import load
 from scipy import stats
 
+from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError
 from forecastrnn.models import ARIMA, ETS, AutoARIMA, Drift, HistoricAverage, Naive, SeasonalNaive, WindowAverage
 

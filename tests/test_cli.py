@@ -6,10 +6,10 @@ import json
 import subprocess
 import sys
 
-from forecastrnn.cli import app
 from typer.testing import CliRunner
 
 from forecastrnn import __version__
+from forecastrnn.cli import app
 
 runner = CliRunner()
 

@@ -7,9 +7,9 @@ import inspect
 import numpy as np
 import pandas as pd
 import pytest
-from forecastrnn.datasets import load
 
 import forecastrnn.models as models
+from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, NotFittedError
 
 FAST_SETTINGS = {

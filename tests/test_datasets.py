@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from forecastrnn.datasets import dataset_path, get_dataset, list_datasets, load
 
 from forecastrnn.data import read_panel
+from forecastrnn.datasets import dataset_path, get_dataset, list_datasets, load
 from forecastrnn.errors import DataError
 
 

@@ -7,8 +7,8 @@ import pickle
 
 import pandas as pd
 import pytest
-from forecastrnn.datasets import load
 
+from forecastrnn.datasets import load
 from forecastrnn.errors import ModelFileError
 from forecastrnn.models import GRUForecaster, LSTMForecaster, load_model
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from forecastrnn.datasets import load
 
+from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError, NotFittedError, TrainingError
 from forecastrnn.models import GRUForecaster, LSTMForecaster, RNNForecaster, ShortSeriesWarning
 from forecastrnn.models._recurrent import epochs_to_retrain

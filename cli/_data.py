@@ -1,0 +1,35 @@
+"""Resolve DATA (a file or a bundled dataset name) into a validated panel, reporting fills."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from forecastrnn.errors import DataError
+
+
+def load_panel(source: str, **read_options: Any) -> Any:
+    """A panel from a CSV/Parquet path or a bundled dataset's name. Filled values are
+    reported on stderr (one line), never silently."""
+    from forecastrnn.data import FilledValuesWarning, read_panel
+    from forecastrnn.datasets import get_dataset, list_datasets, load
+
+    path = Path(source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FilledValuesWarning)
+        if path.exists():
+            panel = read_panel(path, **read_options)
+        elif source in {dataset.name for dataset in list_datasets()}:
+            panel = load(source)
+        elif path.suffix or "/" in source:
+            raise DataError(f"{source}: no such file. Check the path, or give a bundled dataset's name.")
+        else:
+            get_dataset(source)  # an unknown name: raises, naming the closest bundled ones
+            panel = load(source)
+    for warning in caught:
+        if issubclass(warning.category, FilledValuesWarning):
+            typer.echo(f"Note: {warning.message}", err=True)
+    return panel

@@ -1,0 +1,61 @@
+"""Show a result frame on the terminal, as JSON, or write it atomically by file extension."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from forecastrnn._atomic import atomic_path
+from forecastrnn.errors import ConfigError
+
+WRITERS = (".csv", ".parquet", ".json")
+_SHOWN_ROWS = 40
+
+
+def to_records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: timestamps in ISO form, numpy scalars as Python numbers."""
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write by extension (.csv, .parquet, .json); the target appears whole or not at all."""
+    suffix = path.suffix.lower()
+    if suffix not in WRITERS:
+        raise ConfigError(f"--output {path}: unknown file type {suffix or '(none)'}; use one of {', '.join(WRITERS)}.")
+    with atomic_path(path) as temporary:
+        if suffix == ".csv":
+            frame.to_csv(temporary, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            temporary.write_text(json.dumps(to_records(frame), indent=1))
+
+
+def show_frame(frame: pd.DataFrame, title: str) -> None:
+    """A rich table of the first rows on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
+    for row in frame.head(_SHOWN_ROWS).itertuples(index=False):
+        table.add_row(*[f"{value:,.3f}" if isinstance(value, float) else str(value) for value in row])
+    console = Console()
+    console.print(table)
+    if len(frame) > _SHOWN_ROWS:
+        console.print(f"... {len(frame) - _SHOWN_ROWS} more rows; write them all with --output FILE.")
+
+
+def emit(frame: pd.DataFrame, *, output: Path | None, as_json: bool, title: str) -> None:
+    """The one way commands hand a result to the user."""
+    if output is not None:
+        write_frame(frame, output)
+        typer.echo(f"Wrote {len(frame)} rows to {output}", err=True)
+    if as_json:
+        typer.echo(json.dumps(to_records(frame)))
+    elif output is None:
+        show_frame(frame, title)

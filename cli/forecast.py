@@ -1,0 +1,107 @@
+"""``forecastrnn forecast``: fit the chosen models on DATA and forecast the next steps."""
+
+from __future__ import annotations
+
+from . import _options as o
+from ._data import load_panel
+from ._errors import handle_errors
+from ._models import RECURRENT, NetworkOptions, build_models
+from ._output import emit
+from ._progress import model_progress
+
+
+@handle_errors
+def forecast_command(
+    data: o.Data,
+    model: o.Models = ["lstm"],  # noqa: B006 - typer reads the default list, never mutates it
+    horizon: o.Horizon = None,
+    level: o.Levels = [],  # noqa: B006
+    output: o.Output = None,
+    id_col: o.IdCol = None,
+    time_col: o.TimeCol = None,
+    target_col: o.TargetCol = None,
+    freq: o.Freq = None,
+    date_format: o.DateFormat = None,
+    sep: o.Sep = None,
+    missing: o.MissingOption = o.Missing.error,
+    sort: o.Sort = False,
+    season_length: o.SeasonLength = None,
+    input_size: o.InputSize = None,
+    hidden_size: o.HiddenSize = None,
+    layers: o.Layers = None,
+    dropout: o.Dropout = None,
+    bidirectional: o.Bidirectional = False,
+    strategy: o.StrategyOption = None,
+    epochs: o.Epochs = None,
+    batch_size: o.BatchSize = None,
+    lr: o.LearningRate = None,
+    device: o.Device = None,
+    ensemble: o.Ensemble = None,
+    seed: o.Seed = 0,
+    n_jobs: o.Jobs = 1,
+    quiet: o.Quiet = False,
+    as_json: o.Json = False,
+) -> None:
+    """Fit the models on DATA and forecast HORIZON steps after the end of every series.
+
+    Examples:
+
+      forecastrnn forecast air_passengers --model lstm --model ets --horizon 12
+
+      forecastrnn forecast sales.csv --id-col store --time-col week --target-col units -o forecast.csv
+    """
+    import pandas as pd
+
+    from forecastrnn.data import season_length_for
+    from forecastrnn.datasets import get_dataset, list_datasets
+
+    panel = load_panel(
+        data,
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        freq=freq,
+        date_format=date_format,
+        sep=sep,
+        missing=missing.value,
+        sort=sort,
+    )
+    if horizon is None:
+        bundled = data in {d.name for d in list_datasets()}
+        horizon = (
+            get_dataset(data).horizon if bundled else max(season_length or season_length_for(panel.attrs["freq"]), 1)
+        )
+    network = NetworkOptions(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        layers=layers,
+        dropout=dropout,
+        bidirectional=bidirectional,
+        strategy=strategy.value if strategy else None,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        device=device,
+        ensemble=ensemble,
+    )
+    models = build_models(
+        model, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=network
+    )
+    forecasts = None
+    with model_progress(len(models), quiet) as update:
+        for number, (name, estimator) in enumerate(zip(model, models, strict=True), start=1):
+            update(f"fitting {estimator.column} ({number}/{len(models)})")
+            if name.lower() in RECURRENT:
+                estimator.fit(panel, callback=lambda record, label=estimator.column: update(_epoch_text(label, record)))
+            else:
+                estimator.fit(panel)
+            result = estimator.predict(horizon, level=tuple(level))
+            forecasts = result if forecasts is None else forecasts.merge(result, on=["unique_id", "ds"], how="outer")
+            update(f"fitted {estimator.column}", advance=1)
+    assert isinstance(forecasts, pd.DataFrame)
+    emit(forecasts, output=output, as_json=as_json, title=f"Forecast of {data}, {horizon} steps")
+
+
+def _epoch_text(label: str, record: dict) -> str:
+    member = f" network {record['model'] + 1}/{record['n_models']}," if record.get("n_models", 1) > 1 else ""
+    return f"fitting {label}:{member} epoch {record['epoch']}/{record['max_epochs']}, loss {record['train_loss']:.4f}"

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from forecastrnn._atomic import atomic_path
+from forecastrnn.data._frequency import format_time
 from forecastrnn.errors import ConfigError
 
 WRITERS = (".csv", ".parquet", ".json")
@@ -43,7 +44,7 @@ def show_frame(frame: pd.DataFrame, title: str) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
     for row in frame.head(_SHOWN_ROWS).itertuples(index=False):
-        table.add_row(*[f"{value:,.3f}" if isinstance(value, float) else str(value) for value in row])
+        table.add_row(*[f"{value:,.2f}" if isinstance(value, float) else format_time(value) for value in row])
     console = Console()
     console.print(table)
     if len(frame) > _SHOWN_ROWS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typer
+
 from . import _options as o
 from ._data import load_panel
 from ._errors import handle_errors
@@ -95,7 +97,10 @@ def forecast_command(
                 estimator.fit(panel, callback=lambda record, label=estimator.column: update(_epoch_text(label, record)))
             else:
                 estimator.fit(panel)
-            result = estimator.predict(horizon, level=tuple(level))
+            levels = tuple(level) if estimator.supports_intervals else ()
+            if level and not levels:
+                typer.echo(f"Note: {estimator.column} gives point forecasts only (no --level intervals yet).", err=True)
+            result = estimator.predict(horizon, level=levels)
             forecasts = result if forecasts is None else forecasts.merge(result, on=["unique_id", "ds"], how="outer")
             update(f"fitted {estimator.column}", advance=1)
     assert isinstance(forecasts, pd.DataFrame)

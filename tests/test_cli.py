@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from forecastrnn import __version__
@@ -74,3 +76,86 @@ def test_real_subprocess_help_and_error():
     assert error_run.returncode == 1
     assert error_run.stderr.startswith("Error: no bundled dataset named 'nope'")
     assert "Traceback" not in error_run.stderr
+
+
+def test_forecast_json_on_a_bundled_dataset():
+    result = runner.invoke(app, ["forecast", "uk_lung_deaths", "-m", "snaive", "-m", "naive", "-H", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 6
+    assert set(rows[0]) == {"unique_id", "ds", "SeasonalNaive", "Naive"}
+    assert rows[0]["ds"].startswith("1980-01-01")
+
+
+def test_forecast_writes_csv_with_intervals(tmp_path):
+    target = tmp_path / "forecast.csv"
+    result = runner.invoke(app, ["forecast", "air_passengers", "-m", "drift", "--level", "80", "-o", str(target), "-q"])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(target)
+    assert list(written.columns) == ["unique_id", "ds", "Drift", "Drift-lo-80", "Drift-hi-80"]
+    assert len(written) == 12
+
+
+def test_forecast_with_a_network_notes_missing_intervals(tmp_path):
+    args = [
+        "forecast",
+        "uk_lung_deaths",
+        "-m",
+        "lstm",
+        "-H",
+        "3",
+        "--epochs",
+        "1",
+        "--hidden-size",
+        "4",
+        "--input-size",
+        "12",
+        "--level",
+        "80",
+        "--json",
+        "--device",
+        "cpu",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "LSTM gives point forecasts only" in result.stderr
+    assert {"LSTM"} <= set(json.loads(result.stdout)[0])
+
+
+BAD_FILES = {
+    "empty.csv": ("", "the file is empty"),
+    "header.csv": ("ds,y\n", "header but no data rows"),
+    "text.csv": ("ds,y\n2020-01-01,1\n2020-02-01,abc\n2020-03-01,3\n", "line 3: column 'y' holds 'abc'"),
+    "dup.csv": ("ds,y\n2020-01-01,1\n2020-01-01,2\n2020-02-01,3\n", "more than once"),
+    "gap.csv": ("ds,y\n2020-01-01,1\n2020-02-01,2\n2020-04-01,4\n2020-05-01,5\n", "1 missing timestamp(s)"),
+    "inf.csv": ("ds,y\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n", "infinite values are not allowed"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_data_is_one_line_exit_1_and_writes_nothing(tmp_path, name):
+    text, message = BAD_FILES[name]
+    (tmp_path / name).write_text(text)
+    target = tmp_path / "out.csv"
+    result = runner.invoke(app, ["forecast", str(tmp_path / name), "-m", "naive", "-H", "2", "-o", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {name}")
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+
+
+def test_missing_policy_fills_and_says_so(tmp_path):
+    (tmp_path / "gap.csv").write_text(BAD_FILES["gap.csv"][0])
+    result = runner.invoke(
+        app, ["forecast", str(tmp_path / "gap.csv"), "-m", "naive", "-H", "1", "--missing", "interpolate", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Note: gap.csv: filled 0 missing value(s) and 1 missing timestamp(s) by interpolate" in result.stderr
+
+
+def test_unknown_model_and_output_type():
+    assert runner.invoke(app, ["forecast", "nile", "-m", "prophet"]).exit_code == 1
+    result = runner.invoke(app, ["forecast", "nile", "-m", "naive", "-o", "x.xlsx"])
+    assert result.exit_code == 1
+    assert "unknown file type .xlsx" in result.stderr

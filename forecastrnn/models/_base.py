@@ -18,6 +18,8 @@ class BaseForecaster:
     """
 
     name: ClassVar[str] = "Forecaster"
+    supports_intervals: ClassVar[bool] = True
+    """Whether ``predict(level=...)`` gives prediction intervals."""
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -76,6 +76,7 @@ class RecurrentForecaster(BaseForecaster):
     """
 
     cell: ClassVar[str] = "lstm"
+    supports_intervals: ClassVar[bool] = False
 
     def __init__(
         self,

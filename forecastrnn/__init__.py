@@ -32,6 +32,9 @@ _LAZY = {
     "ETS": "forecastrnn.models",
     "ARIMA": "forecastrnn.models",
     "AutoARIMA": "forecastrnn.models",
+    "backtest": "forecastrnn.backtest",
+    "evaluate": "forecastrnn.metrics",
+    "summarize": "forecastrnn.metrics",
 }
 
 __all__ = [
@@ -57,8 +60,11 @@ __all__ = [
     "WindowAverage",
     "WindowIndex",
     "__version__",
+    "backtest",
+    "evaluate",
     "load_model",
     "read_panel",
+    "summarize",
 ]
 
 

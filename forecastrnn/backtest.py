@@ -1,0 +1,115 @@
+"""Rolling-origin backtests: every model at every cutoff sees only data up to that cutoff.
+
+Cutoffs are set per series from its end: the last window's test part is the series' last
+``h`` values, earlier windows start ``step`` values before each other. At each cutoff a
+model is fit on the data up to it (``window="expanding"``: all of it; ``"sliding"``: the
+last ``train_size`` values), or, between refits, forecasts from that data as ``history``
+without training again. Nothing after a cutoff reaches the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data import read_panel
+from .errors import ConfigError, DataError
+
+__all__ = ["backtest", "cutoff_positions"]
+
+WINDOWS = ("expanding", "sliding")
+
+
+def cutoff_positions(length: int, *, h: int, n_windows: int, step: int) -> np.ndarray:
+    """Number of training values at each cutoff of a series of ``length`` values, oldest first."""
+    return length - h - step * np.arange(n_windows - 1, -1, -1)
+
+
+def _refit_here(refit: bool | int, window: int) -> bool:
+    if refit is True:
+        return True
+    if refit is False:
+        return window == 0
+    return window % int(refit) == 0
+
+
+def _check(h: int, n_windows: int, step: int, window: str, train_size: int | None, refit: bool | int) -> None:
+    for name, value in (("h", h), ("n_windows", n_windows), ("step", step)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1):
+            raise ConfigError(f"{name}={value!r} is not allowed: a whole number >= 1.")
+    if window not in WINDOWS:
+        raise ConfigError(f"window={window!r} is not allowed: 'expanding' or 'sliding'.")
+    if window == "sliding" and not (isinstance(train_size, (int, np.integer)) and train_size >= 1):
+        raise ConfigError("window='sliding' needs train_size, the number of values each fit sees.")
+    if not (isinstance(refit, bool) or (isinstance(refit, (int, np.integer)) and refit >= 1)):
+        raise ConfigError(f"refit={refit!r} is not allowed: True, False, or a whole number k >= 1 (every k-th window).")
+
+
+def backtest(
+    panel: pd.DataFrame,
+    models: Sequence[Any],
+    *,
+    h: int,
+    n_windows: int = 1,
+    step: int | None = None,
+    window: str = "expanding",
+    train_size: int | None = None,
+    refit: bool | int = True,
+    level: Sequence[int] = (),
+    min_train_size: int = 1,
+    callback: Callable[[dict[str, Any]], None] | None = None,
+) -> pd.DataFrame:
+    """Forecast ``h`` steps from ``n_windows`` cutoffs per series, ``step`` apart (default ``h``).
+
+    Returns the cv frame ``unique_id, ds, cutoff, y, <one column per model>`` (and interval
+    columns when ``level`` is given and a model supports them). ``refit``: True fits at every
+    cutoff, False only at the first (later cutoffs forecast from the newer history), k every
+    k-th. ``callback`` gets ``{"model", "window", "n_windows", "refit"}`` after each step.
+    """
+    step = h if step is None else step
+    _check(h, n_windows, step, window, train_size, refit)
+    panel = read_panel(panel, freq=panel.attrs.get("freq"), sort=True)
+    freq = panel.attrs["freq"]
+    columns = [model.column for model in models]
+    if len(set(columns)) != len(columns):
+        raise ConfigError(f"two models share an output column among {columns}; give one an alias.")
+
+    position = panel.groupby("unique_id", sort=False).cumcount().to_numpy()
+    length = panel.groupby("unique_id", sort=False)["y"].transform("size").to_numpy()
+    first_cut = length - h - step * (n_windows - 1)
+    short = panel.loc[first_cut < max(min_train_size, 1), "unique_id"].unique()
+    if len(short):
+        need = h + step * (n_windows - 1) + max(min_train_size, 1)
+        raise DataError(
+            f"{len(short)} series are too short for {n_windows} window(s) of {h} steps, {step} apart, after at least "
+            f"{max(min_train_size, 1)} training value(s) (need {need}): {', '.join(map(repr, short[:10]))}. "
+            "Use fewer windows, a smaller step or horizon, or remove those series."
+        )
+
+    results = []
+    fitted: dict[str, Any] = {}
+    for index in range(n_windows):
+        cut = first_cut + step * index  # training values of each row's series at this cutoff
+        in_train = position < cut
+        if window == "sliding":
+            in_train &= position >= cut - int(train_size)
+        train = panel[in_train].reset_index(drop=True)
+        train.attrs["freq"] = freq
+        test = panel[(position >= cut) & (position < cut + h)].reset_index(drop=True)
+        cutoffs = train.groupby("unique_id", sort=False)["ds"].max().rename("cutoff")
+        frame = test.merge(cutoffs, left_on="unique_id", right_index=True)[["unique_id", "ds", "cutoff", "y"]]
+        for model in models:
+            refit_now = _refit_here(refit, index)
+            if refit_now:
+                fitted[model.column] = model.clone().fit(train)
+            levels = tuple(level) if model.supports_intervals else ()
+            history = None if refit_now else train
+            forecast = fitted[model.column].predict(h, level=levels, history=history)
+            frame = frame.merge(forecast, on=["unique_id", "ds"], how="left")
+            if callback is not None:
+                callback({"model": model.column, "window": index + 1, "n_windows": n_windows, "refit": refit_now})
+        results.append(frame)
+    return pd.concat(results, ignore_index=True)

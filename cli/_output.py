@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from forecastrnn._atomic import atomic_path
-from forecastrnn.data._frequency import format_time
 from forecastrnn.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WRITERS = (".csv", ".parquet", ".json")
 _SHOWN_ROWS = 40
@@ -37,8 +39,11 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
 
 def show_frame(frame: pd.DataFrame, title: str) -> None:
     """A rich table of the first rows on stdout."""
+    import pandas as pd
     from rich.console import Console
     from rich.table import Table
+
+    from forecastrnn.data._frequency import format_time
 
     table = Table(title=title)
     for column in frame.columns:

@@ -43,7 +43,7 @@ def show_frame(frame: pd.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from forecastrnn.data._frequency import format_time
+    from forecastrnn.data import format_time
 
     table = Table(title=title)
     for column in frame.columns:

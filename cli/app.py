@@ -7,6 +7,7 @@ import typer
 from forecastrnn import __version__
 
 from ._errors import options
+from .backtest import backtest_command, benchmark_command
 from .datasets import datasets_app
 from .forecast import forecast_command
 
@@ -16,7 +17,9 @@ app = typer.Typer(
         "Forecast time series from CSV files with recurrent networks (RNN, LSTM, GRU) and "
         "statistical baselines.\n\n"
         "Examples:\n\n"
+        "  forecastrnn benchmark air_passengers --report report.html\n\n"
         "  forecastrnn forecast air_passengers --model lstm --model ets --horizon 12\n\n"
+        "  forecastrnn backtest air_passengers -m lstm -m arima -m snaive --windows 3\n\n"
         "  forecastrnn datasets list\n\n"
         "  forecastrnn datasets show air_passengers\n\n"
         "  forecastrnn datasets export air_passengers --output air.csv"
@@ -26,6 +29,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("forecast")(forecast_command)
+app.command("backtest")(backtest_command)
+app.command("benchmark")(benchmark_command)
 app.add_typer(datasets_app, name="datasets")
 
 

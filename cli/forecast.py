@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from . import _options as o
-from ._data import load_panel
 from ._errors import handle_errors
-from ._models import RECURRENT, NetworkOptions, build_models
+from ._models import RECURRENT, NetworkOptions
 from ._output import emit
 from ._progress import model_progress
+from ._run import prepare
 
 
 @handle_errors
@@ -54,25 +54,6 @@ def forecast_command(
     """
     import pandas as pd
 
-    from forecastrnn.data import season_length_for
-    from forecastrnn.datasets import get_dataset, list_datasets
-
-    panel = load_panel(
-        data,
-        id_col=id_col,
-        time_col=time_col,
-        target_col=target_col,
-        freq=freq,
-        date_format=date_format,
-        sep=sep,
-        missing=missing.value,
-        sort=sort,
-    )
-    if horizon is None:
-        bundled = data in {d.name for d in list_datasets()}
-        horizon = (
-            get_dataset(data).horizon if bundled else max(season_length or season_length_for(panel.attrs["freq"]), 1)
-        )
     network = NetworkOptions(
         input_size=input_size,
         hidden_size=hidden_size,
@@ -86,8 +67,25 @@ def forecast_command(
         device=device,
         ensemble=ensemble,
     )
-    models = build_models(
-        model, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=network
+    read_options = {
+        "id_col": id_col,
+        "time_col": time_col,
+        "target_col": target_col,
+        "freq": freq,
+        "date_format": date_format,
+        "sep": sep,
+        "missing": missing.value,
+        "sort": sort,
+    }
+    panel, horizon, models = prepare(
+        data,
+        model,
+        horizon=horizon,
+        season_length=season_length,
+        seed=seed,
+        n_jobs=n_jobs,
+        network=network,
+        read_options=read_options,
     )
     forecasts = None
     with model_progress(len(models), quiet) as update:

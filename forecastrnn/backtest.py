@@ -9,6 +9,7 @@ without training again. Nothing after a cutoff reaches the models.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -68,6 +69,7 @@ def backtest(
     columns when ``level`` is given and a model supports them). ``refit``: True fits at every
     cutoff, False only at the first (later cutoffs forecast from the newer history), k every
     k-th. ``callback`` gets ``{"model", "window", "n_windows", "refit"}`` after each step.
+    ``cv.attrs["seconds"]`` holds each model's total fit and predict time.
     """
     step = h if step is None else step
     _check(h, n_windows, step, window, train_size, refit)
@@ -91,6 +93,7 @@ def backtest(
 
     results = []
     fitted: dict[str, Any] = {}
+    seconds = dict.fromkeys(columns, 0.0)
     for index in range(n_windows):
         cut = first_cut + step * index  # training values of each row's series at this cutoff
         in_train = position < cut
@@ -102,14 +105,18 @@ def backtest(
         cutoffs = train.groupby("unique_id", sort=False)["ds"].max().rename("cutoff")
         frame = test.merge(cutoffs, left_on="unique_id", right_index=True)[["unique_id", "ds", "cutoff", "y"]]
         for model in models:
+            began = time.perf_counter()
             refit_now = _refit_here(refit, index)
             if refit_now:
                 fitted[model.column] = model.clone().fit(train)
             levels = tuple(level) if model.supports_intervals else ()
             history = None if refit_now else train
             forecast = fitted[model.column].predict(h, level=levels, history=history)
+            seconds[model.column] += time.perf_counter() - began
             frame = frame.merge(forecast, on=["unique_id", "ds"], how="left")
             if callback is not None:
                 callback({"model": model.column, "window": index + 1, "n_windows": n_windows, "refit": refit_now})
         results.append(frame)
-    return pd.concat(results, ignore_index=True)
+    cv = pd.concat(results, ignore_index=True)
+    cv.attrs["seconds"] = seconds
+    return cv

@@ -159,3 +159,52 @@ def test_unknown_model_and_output_type():
     result = runner.invoke(app, ["forecast", "nile", "-m", "naive", "-o", "x.xlsx"])
     assert result.exit_code == 1
     assert "unknown file type .xlsx" in result.stderr
+
+
+def test_backtest_prints_scores_and_writes_report_and_scores(tmp_path):
+    report, scores = tmp_path / "r.html", tmp_path / "s.csv"
+    args = [
+        "backtest",
+        "uk_lung_deaths",
+        "-m",
+        "snaive",
+        "-m",
+        "drift",
+        "-H",
+        "6",
+        "--windows",
+        "2",
+        "--report",
+        str(report),
+        "--scores",
+        str(scores),
+        "--json",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [row["model"] for row in rows] == ["SeasonalNaive", "Drift"]
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    written = pd.read_csv(scores)
+    assert set(written["metric"]) >= {"mase", "smape", "mae", "rmse"}
+    assert written["cutoff"].nunique() == 2
+
+
+def test_backtest_refit_option_is_checked():
+    result = runner.invoke(app, ["backtest", "nile", "-m", "naive", "--refit", "sometimes"])
+    assert result.exit_code == 1
+    assert "--refit 'sometimes' is not allowed" in result.stderr
+
+
+def test_benchmark_runs_the_standard_models():
+    result = runner.invoke(app, ["benchmark", "us_accidental_deaths", "--epochs", "1", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [row["model"] for row in json.loads(result.stdout)] == [
+        "RNN",
+        "LSTM",
+        "GRU",
+        "AutoARIMA",
+        "ETS",
+        "SeasonalNaive",
+        "Naive",
+    ]

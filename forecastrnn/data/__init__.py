@@ -6,7 +6,7 @@ frequency (``panel.attrs['freq']``).
 """
 
 from ._calendar import forecast_times, season_length_for, step_numbers
-from ._frequency import Freq, describe_freq
+from ._frequency import Freq, describe_freq, format_time
 from ._missing import MISSING_POLICIES, FilledValuesWarning
 from ._panel import check_min_length, describe_panel, panel_freq, read_panel
 
@@ -18,6 +18,7 @@ __all__ = [
     "describe_freq",
     "describe_panel",
     "forecast_times",
+    "format_time",
     "panel_freq",
     "read_panel",
     "season_length_for",

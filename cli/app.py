@@ -10,6 +10,7 @@ from ._errors import options
 from .backtest import backtest_command, benchmark_command
 from .datasets import datasets_app
 from .forecast import forecast_command
+from .train import predict_command, train_command
 
 app = typer.Typer(
     name="forecastrnn",
@@ -31,6 +32,8 @@ app = typer.Typer(
 app.command("forecast")(forecast_command)
 app.command("backtest")(backtest_command)
 app.command("benchmark")(benchmark_command)
+app.command("train")(train_command)
+app.command("predict")(predict_command)
 app.add_typer(datasets_app, name="datasets")
 
 

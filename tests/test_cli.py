@@ -208,3 +208,44 @@ def test_benchmark_runs_the_standard_models():
         "SeasonalNaive",
         "Naive",
     ]
+
+
+def test_train_then_predict_round_trip(tmp_path):
+    folder = tmp_path / "gru"
+    train = [
+        "train",
+        "uk_lung_deaths",
+        "-m",
+        "gru",
+        "-H",
+        "6",
+        "--epochs",
+        "1",
+        "--hidden-size",
+        "4",
+        "--input-size",
+        "12",
+        "--save",
+        str(folder),
+        "--device",
+        "cpu",
+        "-q",
+    ]
+    result = runner.invoke(app, train)
+    assert result.exit_code == 0, result.output
+    assert (folder / "weights.safetensors").is_file()
+    saved = runner.invoke(app, ["predict", "--model-dir", str(folder), "--json"])
+    newer = runner.invoke(app, ["predict", "--model-dir", str(folder), "uk_lung_deaths", "-H", "3", "--json"])
+    assert saved.exit_code == 0, saved.output
+    assert newer.exit_code == 0, newer.output
+    assert len(json.loads(saved.stdout)) == 12
+    assert json.loads(newer.stdout)[:3] == json.loads(saved.stdout)[:3]  # same history, same forecast
+
+
+def test_only_networks_can_be_trained_and_saved(tmp_path):
+    result = runner.invoke(app, ["train", "nile", "-m", "ets", "--save", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "only rnn, lstm and gru" in result.stderr
+    missing = runner.invoke(app, ["predict", "--model-dir", str(tmp_path / "nothing")])
+    assert missing.exit_code == 1
+    assert "is not a saved forecastrnn model" in missing.stderr

@@ -1,0 +1,131 @@
+"""``forecastrnn train`` (fit and save a network) and ``forecastrnn predict`` (forecast with it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from forecastrnn.errors import ConfigError
+
+from . import _options as o
+from ._data import load_panel
+from ._errors import handle_errors
+from ._models import RECURRENT, NetworkOptions
+from ._output import emit
+from ._progress import model_progress
+from ._run import prepare
+
+SaveDir = Annotated[Path, typer.Option("--save", help="Directory to save the trained model in.")]
+ModelDir = Annotated[Path, typer.Option("--model-dir", help="Directory of a model saved by `forecastrnn train`.")]
+NewData = Annotated[
+    str | None, typer.Argument(help="Newer data to forecast from (file or bundled name); default: the training data.")
+]
+
+
+@handle_errors
+def train_command(
+    data: o.Data,
+    save: SaveDir,
+    model: Annotated[str, typer.Option("--model", "-m", help="rnn, lstm or gru.")] = "lstm",
+    horizon: o.Horizon = None,
+    id_col: o.IdCol = None,
+    time_col: o.TimeCol = None,
+    target_col: o.TargetCol = None,
+    freq: o.Freq = None,
+    date_format: o.DateFormat = None,
+    sep: o.Sep = None,
+    missing: o.MissingOption = o.Missing.error,
+    sort: o.Sort = False,
+    season_length: o.SeasonLength = None,
+    input_size: o.InputSize = None,
+    hidden_size: o.HiddenSize = None,
+    layers: o.Layers = None,
+    dropout: o.Dropout = None,
+    bidirectional: o.Bidirectional = False,
+    strategy: o.StrategyOption = None,
+    epochs: o.Epochs = None,
+    batch_size: o.BatchSize = None,
+    lr: o.LearningRate = None,
+    device: o.Device = None,
+    ensemble: o.Ensemble = None,
+    seed: o.Seed = 0,
+    quiet: o.Quiet = False,
+) -> None:
+    """Train a recurrent model on DATA and save it (JSON + safetensors) for `forecastrnn predict`.
+
+    Example:
+
+      forecastrnn train monthly_classics --model gru --horizon 12 --save models/gru
+    """
+    if model.lower() not in RECURRENT:
+        raise ConfigError(f"--model {model!r}: only rnn, lstm and gru models can be trained and saved.")
+    network = NetworkOptions(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        layers=layers,
+        dropout=dropout,
+        bidirectional=bidirectional,
+        strategy=strategy.value if strategy else None,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        device=device,
+        ensemble=ensemble,
+    )
+    read_options = {
+        "id_col": id_col,
+        "time_col": time_col,
+        "target_col": target_col,
+        "freq": freq,
+        "date_format": date_format,
+        "sep": sep,
+        "missing": missing.value,
+        "sort": sort,
+    }
+    panel, _, (estimator,) = prepare(
+        data,
+        [model],
+        horizon=horizon,
+        season_length=season_length,
+        seed=seed,
+        n_jobs=1,
+        network=network,
+        read_options=read_options,
+    )
+    with model_progress(estimator.max_epochs * estimator.n_models, quiet) as update:
+        estimator.fit(
+            panel,
+            callback=lambda record: update(
+                f"training {estimator.column}: epoch {record['epoch']}, loss {record['train_loss']:.4f}", 1
+            ),
+        )
+    estimator.save(save)
+    typer.echo(
+        f"Saved {estimator.column} (horizon {estimator.horizon_}, {len(estimator.ids_)} series) to {save}", err=True
+    )
+
+
+@handle_errors
+def predict_command(
+    model_dir: ModelDir,
+    data: NewData = None,
+    horizon: o.Horizon = None,
+    output: o.Output = None,
+    as_json: o.Json = False,
+) -> None:
+    """Forecast with a saved model, from its training data or from newer DATA (no retraining).
+
+    Example:
+
+      forecastrnn predict --model-dir models/gru newer.csv --horizon 12 -o forecast.csv
+    """
+    from forecastrnn.models import load_model
+
+    model = load_model(model_dir)
+    history = None
+    if data is not None:
+        history = load_panel(data, freq=model.freq_)
+    forecast = model.predict(horizon or model.horizon_, history=history)
+    emit(forecast, output=output, as_json=as_json, title=f"Forecast by {model_dir}")

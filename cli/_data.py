@@ -13,7 +13,8 @@ from forecastrnn.errors import DataError
 
 def load_panel(source: str, **read_options: Any) -> Any:
     """A panel from a CSV/Parquet path or a bundled dataset's name. Filled values are
-    reported on stderr (one line), never silently."""
+    reported on stderr (one line), never silently, and kept in ``panel.attrs["filled"]`` for
+    reports."""
     from forecastrnn.data import FilledValuesWarning, read_panel
     from forecastrnn.datasets import get_dataset, list_datasets, load
 
@@ -29,7 +30,8 @@ def load_panel(source: str, **read_options: Any) -> Any:
         else:
             get_dataset(source)  # an unknown name: raises, naming the closest bundled ones
             panel = load(source)
-    for warning in caught:
-        if issubclass(warning.category, FilledValuesWarning):
-            typer.echo(f"Note: {warning.message}", err=True)
+    notes = [str(warning.message) for warning in caught if issubclass(warning.category, FilledValuesWarning)]
+    for note in notes:
+        typer.echo(f"Note: {note}", err=True)
+    panel.attrs["filled"] = " ".join(notes) if notes else "nothing was filled"
     return panel

@@ -54,6 +54,9 @@ DateFormat = Annotated[
     typer.Option(help="strftime format of the dates, e.g. %d/%m/%Y (default: ISO 8601).", rich_help_panel=DATA_PANEL),
 ]
 Sep = Annotated[str | None, typer.Option(help="Field delimiter (default: sniffed).", rich_help_panel=DATA_PANEL)]
+Decimal = Annotated[
+    str | None, typer.Option(help="Decimal mark of the values, . or , (default: detected).", rich_help_panel=DATA_PANEL)
+]
 MissingOption = Annotated[
     Missing,
     typer.Option(

@@ -100,6 +100,7 @@ def run_backtest(
             train_size=train_size,
             refit=refit_policy,
             level=tuple(level),
+            n_jobs=n_jobs,
             callback=lambda event: update(f"{event['model']}: cutoff {event['window']}/{event['n_windows']}", 1),
         )
     settings = {
@@ -122,7 +123,7 @@ def run_backtest(
         data_name=data,
         settings=settings,
         level=tuple(level),
-        filled=panel.attrs.get("filled", "nothing was filled"),
+        filled=panel.attrs["filled"],
     )
     if report is not None:
         write_report(summary, report)
@@ -164,6 +165,7 @@ def backtest_command(
     freq: o.Freq = None,
     date_format: o.DateFormat = None,
     sep: o.Sep = None,
+    decimal: o.Decimal = None,
     missing: o.MissingOption = o.Missing.error,
     sort: o.Sort = False,
     season_length: o.SeasonLength = None,
@@ -228,6 +230,7 @@ def backtest_command(
             "freq": freq,
             "date_format": date_format,
             "sep": sep,
+            "decimal": decimal,
             "missing": missing.value,
             "sort": sort,
         },

@@ -25,6 +25,7 @@ def forecast_command(
     freq: o.Freq = None,
     date_format: o.DateFormat = None,
     sep: o.Sep = None,
+    decimal: o.Decimal = None,
     missing: o.MissingOption = o.Missing.error,
     sort: o.Sort = False,
     season_length: o.SeasonLength = None,
@@ -74,6 +75,7 @@ def forecast_command(
         "freq": freq,
         "date_format": date_format,
         "sep": sep,
+        "decimal": decimal,
         "missing": missing.value,
         "sort": sort,
     }

@@ -36,6 +36,7 @@ def train_command(
     freq: o.Freq = None,
     date_format: o.DateFormat = None,
     sep: o.Sep = None,
+    decimal: o.Decimal = None,
     missing: o.MissingOption = o.Missing.error,
     sort: o.Sort = False,
     season_length: o.SeasonLength = None,
@@ -81,6 +82,7 @@ def train_command(
         "freq": freq,
         "date_format": date_format,
         "sep": sep,
+        "decimal": decimal,
         "missing": missing.value,
         "sort": sort,
     }

@@ -37,6 +37,16 @@ def _refit_here(refit: bool | int, window: int) -> bool:
     return window % int(refit) == 0
 
 
+def _fit_predict(model: Any, train: pd.DataFrame, h: int, levels: tuple[int, ...]) -> pd.DataFrame:
+    return model.clone().fit(train).predict(h, level=levels)
+
+
+def _report_all(callback: Callable[[dict[str, Any]], None] | None, column: str, n_windows: int) -> None:
+    if callback is not None:
+        for index in range(n_windows):
+            callback({"model": column, "window": index + 1, "n_windows": n_windows, "refit": True})
+
+
 def _check(h: int, n_windows: int, step: int, window: str, train_size: int | None, refit: bool | int) -> None:
     for name, value in (("h", h), ("n_windows", n_windows), ("step", step)):
         if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1):
@@ -61,6 +71,7 @@ def backtest(
     refit: bool | int = True,
     level: Sequence[int] = (),
     min_train_size: int = 1,
+    n_jobs: int = 1,
     callback: Callable[[dict[str, Any]], None] | None = None,
 ) -> pd.DataFrame:
     """Forecast ``h`` steps from ``n_windows`` cutoffs per series, ``step`` apart (default ``h``).
@@ -69,7 +80,8 @@ def backtest(
     columns when ``level`` is given and a model supports them). ``refit``: True fits at every
     cutoff, False only at the first (later cutoffs forecast from the newer history), k every
     k-th. ``callback`` gets ``{"model", "window", "n_windows", "refit"}`` after each step.
-    ``cv.attrs["seconds"]`` holds each model's total fit and predict time.
+    ``cv.attrs["seconds"]`` holds each model's total fit and predict time. With ``refit=True``,
+    ``n_jobs`` > 1 runs the cutoffs of each model in parallel (joblib); results are identical.
     """
     step = h if step is None else step
     _check(h, n_windows, step, window, train_size, refit)
@@ -91,9 +103,7 @@ def backtest(
             "Use fewer windows, a smaller step or horizon, or remove those series."
         )
 
-    results = []
-    fitted: dict[str, Any] = {}
-    seconds = dict.fromkeys(columns, 0.0)
+    windows = []
     for index in range(n_windows):
         cut = first_cut + step * index  # training values of each row's series at this cutoff
         in_train = position < cut
@@ -104,18 +114,36 @@ def backtest(
         test = panel[(position >= cut) & (position < cut + h)].reset_index(drop=True)
         cutoffs = train.groupby("unique_id", sort=False)["ds"].max().rename("cutoff")
         frame = test.merge(cutoffs, left_on="unique_id", right_index=True)[["unique_id", "ds", "cutoff", "y"]]
+        windows.append((train, frame))
+
+    seconds = dict.fromkeys(columns, 0.0)
+    forecasts: dict[str, list[pd.DataFrame]] = {}
+    for model in models:
+        began = time.perf_counter()
+        levels = tuple(level) if model.supports_intervals else ()
+        if refit is True and n_jobs != 1 and n_windows > 1:
+            from joblib import Parallel, delayed
+
+            forecasts[model.column] = Parallel(n_jobs=n_jobs)(
+                delayed(_fit_predict)(model, train, h, levels) for train, _ in windows
+            )
+            _report_all(callback, model.column, n_windows)
+        else:
+            forecasts[model.column] = []
+            for index, (train, _) in enumerate(windows):
+                refit_now = _refit_here(refit, index)
+                if refit_now:
+                    fitted = model.clone().fit(train)
+                history = None if refit_now else train
+                forecasts[model.column].append(fitted.predict(h, level=levels, history=history))
+                if callback is not None:
+                    callback({"model": model.column, "window": index + 1, "n_windows": n_windows, "refit": refit_now})
+        seconds[model.column] = time.perf_counter() - began
+
+    results = []
+    for index, (_, frame) in enumerate(windows):
         for model in models:
-            began = time.perf_counter()
-            refit_now = _refit_here(refit, index)
-            if refit_now:
-                fitted[model.column] = model.clone().fit(train)
-            levels = tuple(level) if model.supports_intervals else ()
-            history = None if refit_now else train
-            forecast = fitted[model.column].predict(h, level=levels, history=history)
-            seconds[model.column] += time.perf_counter() - began
-            frame = frame.merge(forecast, on=["unique_id", "ds"], how="left")
-            if callback is not None:
-                callback({"model": model.column, "window": index + 1, "n_windows": n_windows, "refit": refit_now})
+            frame = frame.merge(forecasts[model.column][index], on=["unique_id", "ds"], how="left")
         results.append(frame)
     cv = pd.concat(results, ignore_index=True)
     cv.attrs["seconds"] = seconds

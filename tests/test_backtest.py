@@ -105,3 +105,10 @@ def test_errors_name_what_to_change():
         backtest(steps_panel(), [Naive(), Naive()], h=2)
     with pytest.raises(ConfigError, match=r"refit=0 is not allowed"):
         backtest(steps_panel(), [Naive()], h=2, refit=0)
+
+
+def test_parallel_cutoffs_give_identical_results():
+    models = [SeasonalNaive(), ETS(error="add", trend="none", seasonal="add")]
+    serial = backtest(LUNGS, models, h=6, n_windows=3, level=(80,))
+    parallel = backtest(LUNGS, models, h=6, n_windows=3, level=(80,), n_jobs=2)
+    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)

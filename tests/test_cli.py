@@ -125,10 +125,24 @@ def test_forecast_with_a_network_notes_missing_intervals(tmp_path):
 BAD_FILES = {
     "empty.csv": ("", "the file is empty"),
     "header.csv": ("ds,y\n", "header but no data rows"),
+    "one.csv": ("y\n1\n2\n", "found one column ('y')"),
     "text.csv": ("ds,y\n2020-01-01,1\n2020-02-01,abc\n2020-03-01,3\n", "line 3: column 'y' holds 'abc'"),
     "dup.csv": ("ds,y\n2020-01-01,1\n2020-01-01,2\n2020-02-01,3\n", "more than once"),
+    "unsorted.csv": ("ds,y\n2020-01-01,1\n2020-03-01,3\n2020-02-01,2\n", "goes back in time"),
     "gap.csv": ("ds,y\n2020-01-01,1\n2020-02-01,2\n2020-04-01,4\n2020-05-01,5\n", "1 missing timestamp(s)"),
+    "nan.csv": ("ds,y\n2020-01-01,1\n2020-02-01,NaN\n2020-03-01,3\n", "1 missing value(s)"),
     "inf.csv": ("ds,y\n2020-01-01,1\n2020-02-01,inf\n2020-03-01,3\n", "infinite values are not allowed"),
+    "mixed.csv": (
+        "unique_id,ds,y\nm,2020-01-01,1\nm,2020-02-01,2\nm,2020-03-01,3\nd,2020-01-01,1\n"
+        "d,2020-01-02,2\nd,2020-01-03,3\nd,2020-01-04,4\n",
+        "others have",
+    ),
+    "irregular.csv": ("ds,y\n2020-01-01,1\n2020-01-03,2\n2020-01-04,3\n2020-01-09,4\n", "cannot infer a frequency"),
+    "single.csv": ("ds,y\n2020-01-01,1\n", "cannot infer the frequency from 1 timestamp"),
+    "noid.csv": ("unique_id,ds,y\nA,2020-01-01,1\n,2020-01-02,2\n", "the series id is empty"),
+    "notime.csv": ("ds,y\n2020-01-01,1\n,2\n", "the time column 'ds' is empty"),
+    "dates.csv": ("ds,y\n31/01/2020,1\n29/02/2020,2\n", "is not a date in ISO 8601 form"),
+    "eu.csv": ('ds,y\n2020-01-01,"1,5"\n2020-02-01,"2,5"\n', "decimal commas"),
 }
 
 
@@ -152,6 +166,13 @@ def test_missing_policy_fills_and_says_so(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "Note: gap.csv: filled 0 missing value(s) and 1 missing timestamp(s) by interpolate" in result.stderr
+
+
+def test_a_missing_column_is_named(tmp_path):
+    (tmp_path / "cols.csv").write_text("ds,y\n2020-01-01,1\n2020-02-01,2\n2020-03-01,3\n")
+    result = runner.invoke(app, ["forecast", str(tmp_path / "cols.csv"), "-m", "naive", "--target-col", "sales"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cols.csv: no target column 'sales'; the columns are 'ds', 'y'")
 
 
 def test_unknown_model_and_output_type():
@@ -249,3 +270,41 @@ def test_only_networks_can_be_trained_and_saved(tmp_path):
     missing = runner.invoke(app, ["predict", "--model-dir", str(tmp_path / "nothing")])
     assert missing.exit_code == 1
     assert "is not a saved forecastrnn model" in missing.stderr
+
+
+def test_the_report_says_what_was_filled(tmp_path):
+    (tmp_path / "gap.csv").write_text(
+        "ds,y\n"
+        + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13) if m != 5)
+        + "".join(f"2021-{m:02d}-01,{m + 12}\n" for m in range(1, 13))
+    )
+    report = tmp_path / "r.md"
+    args = [
+        "backtest",
+        str(tmp_path / "gap.csv"),
+        "-m",
+        "naive",
+        "-H",
+        "3",
+        "--windows",
+        "1",
+        "--missing",
+        "ffill",
+        "--report",
+        str(report),
+        "-q",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "filled 0 missing value(s) and 1 missing timestamp(s) by ffill" in report.read_text()
+
+
+def test_ctrl_c_exits_130_cleanly(monkeypatch, tmp_path):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("forecastrnn.cli.forecast.prepare", interrupted)
+    result = runner.invoke(app, ["forecast", "nile", "-m", "naive", "-o", str(tmp_path / "f.csv")])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "Interrupted."
+    assert list(tmp_path.iterdir()) == []

@@ -51,7 +51,7 @@ def parse_numbers(frame: pd.DataFrame, column: str, origin: Origin, *, decimal: 
     if bad.any():
         first = raw[bad].iloc[0]
         hint = (
-            " The file seems to use decimal commas: pass decimal=','."
+            " The file seems to use decimal commas: pass decimal=',' (--decimal , on the command line)."
             if decimal == "." and _DECIMAL_COMMA.match(str(first).strip())
             else " Fix the value, or leave the cell empty to mark it missing."
         )

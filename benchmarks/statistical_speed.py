@@ -1,19 +1,27 @@
 """Seconds per series of AutoARIMA and ETS (one core, and n_jobs=2), with their accuracy.
 
-Run:  .venv/bin/python benchmarks/statistical_speed.py [--out FILE]
+Run:  .venv/bin/python benchmarks/statistical_speed.py [--statsforecast-python PATH] [--out FILE]
 
 Series: every series of the bundled monthly_classics panel (72 to 486 values), and the five
 of them with at least 240 values cut to their last 240 (the length the targets are set for).
 The last 12 values of each are held out for MASE (scaled by the in-sample seasonal naive
 error). One core: each series fit and forecast alone, in this process, one after another
 (median and total). n_jobs=2: the whole panel at once.
+
+statsforecast is not a dependency. To compare with it, install it in another environment
+(``python3 -m venv /tmp/sf && /tmp/sf/bin/pip install statsforecast``) and pass that Python
+with ``--statsforecast-python``: its AutoARIMA and AutoETS then run on the same series, one by
+one, after one warm-up fit (numba compiles on first use; that time is reported apart).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,8 +58,61 @@ def one_core(make, panel: pd.DataFrame) -> tuple[list[float], list[float]]:
     return seconds, errors
 
 
+STATSFORECAST = """
+import json, sys, time
+import numpy as np, pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import AutoARIMA, AutoETS
+train = pd.read_csv(sys.argv[1], parse_dates=["ds"])
+out = {}
+for name, make in (("AutoARIMA", lambda: AutoARIMA(season_length=12)), ("AutoETS", lambda: AutoETS(season_length=12))):
+    first = train[train["unique_id"] == train["unique_id"].iloc[0]]
+    began = time.perf_counter()
+    StatsForecast(models=[make()], freq="MS", n_jobs=1).forecast(df=first, h=12)
+    warmup = time.perf_counter() - began
+    seconds, forecasts = [], {}
+    for uid, series in train.groupby("unique_id", sort=False):
+        began = time.perf_counter()
+        result = StatsForecast(models=[make()], freq="MS", n_jobs=1).forecast(df=series, h=12)
+        seconds.append(time.perf_counter() - began)
+        forecasts[uid] = result[result.columns[-1]].tolist()
+    out[name] = {"warmup": warmup, "seconds": seconds, "forecasts": forecasts}
+print(json.dumps(out))
+"""
+
+
+def statsforecast_rows(python: str, data: pd.DataFrame, set_name: str) -> list[tuple]:
+    """Run statsforecast in its own environment on the same held-out split."""
+    train, test = holdout(data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "train.csv"
+        train.to_csv(path, index=False)
+        run = subprocess.run([python, "-c", STATSFORECAST, str(path)], capture_output=True, text=True, check=True)
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    rows = []
+    for name, result in results.items():
+        errors = [
+            mase(train[train["unique_id"] == uid], test[test["unique_id"] == uid], np.asarray(values))
+            for uid, values in result["forecasts"].items()
+        ]
+        seconds = result["seconds"]
+        rows.append(
+            (
+                set_name,
+                f"statsforecast {name} (warm-up fit {result['warmup']:.1f} s)",
+                statistics.median(seconds),
+                float(np.mean(seconds)),
+                sum(seconds),
+                float("nan"),
+                float(np.mean(errors)),
+            )
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statsforecast-python", help="A Python with statsforecast installed, to compare with.")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "statistical_speed.md")
     args = parser.parse_args()
     panel = load("monthly_classics")
@@ -81,6 +142,9 @@ def main() -> None:
                 )
             )
             print(rows[-1], flush=True)
+        if args.statsforecast_python:
+            rows += statsforecast_rows(args.statsforecast_python, data, set_name)
+            print(rows[-2:], flush=True)
     lines = [
         "# AutoARIMA and ETS: seconds per series",
         "",
@@ -90,7 +154,11 @@ def main() -> None:
         "| series | model | one core: median s/series | one core: mean s/series | one core: total s | "
         "n_jobs=2: s/series | mean MASE |",
         "|---|---|---|---|---|---|---|",
-        *[f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.1f} | {r[5]:.3f} | {r[6]:.3f} |" for r in rows],
+        *[
+            f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.1f} | "
+            f"{'-' if np.isnan(r[5]) else f'{r[5]:.3f}'} | {r[6]:.3f} |"
+            for r in rows
+        ],
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -37,6 +37,13 @@ class NetworkOptions:
     device: str | None = None
     ensemble: int | None = None
 
+    @classmethod
+    def pick(cls, values: dict[str, Any]) -> NetworkOptions:
+        """The network options among a command's arguments (its ``locals()``)."""
+        chosen = {name: values[name] for name in cls.__dataclass_fields__}
+        chosen["strategy"] = chosen["strategy"].value if chosen["strategy"] is not None else None
+        return cls(**chosen)
+
     def params(self) -> dict[str, Any]:
         names = {"layers": "num_layers", "epochs": "max_epochs", "lr": "learning_rate", "ensemble": "n_models"}
         values = {names.get(key, key): value for key, value in self.__dict__.items() if value is not None}

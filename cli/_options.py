@@ -24,6 +24,14 @@ class Strategy(str, Enum):
     seq2seq = "seq2seq"
 
 
+READ_OPTIONS = ("id_col", "time_col", "target_col", "freq", "date_format", "sep", "decimal", "sort")
+
+
+def read_options(values: dict) -> dict:
+    """The data-reading options among a command's arguments (its ``locals()``), for read_panel."""
+    return {name: values[name] for name in READ_OPTIONS} | {"missing": values["missing"].value}
+
+
 DATA_PANEL = "Data"
 NETWORK_PANEL = "Recurrent networks"
 

@@ -194,6 +194,7 @@ def backtest_command(
 
       forecastrnn backtest sales.csv -m gru -m ets --windows 5 --step 1 --refit no --report report.html
     """
+    arguments = locals()
     run_backtest(
         data,
         model,
@@ -210,30 +211,8 @@ def backtest_command(
         season_length=season_length,
         seed=seed,
         n_jobs=n_jobs,
-        network=NetworkOptions(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            layers=layers,
-            dropout=dropout,
-            bidirectional=bidirectional,
-            strategy=strategy.value if strategy else None,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            device=device,
-            ensemble=ensemble,
-        ),
-        read_options={
-            "id_col": id_col,
-            "time_col": time_col,
-            "target_col": target_col,
-            "freq": freq,
-            "date_format": date_format,
-            "sep": sep,
-            "decimal": decimal,
-            "missing": missing.value,
-            "sort": sort,
-        },
+        network=NetworkOptions.pick(arguments),
+        read_options=o.read_options(arguments),
         quiet=quiet,
         as_json=as_json,
     )

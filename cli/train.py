@@ -62,30 +62,8 @@ def train_command(
     """
     if model.lower() not in RECURRENT:
         raise ConfigError(f"--model {model!r}: only rnn, lstm and gru models can be trained and saved.")
-    network = NetworkOptions(
-        input_size=input_size,
-        hidden_size=hidden_size,
-        layers=layers,
-        dropout=dropout,
-        bidirectional=bidirectional,
-        strategy=strategy.value if strategy else None,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        device=device,
-        ensemble=ensemble,
-    )
-    read_options = {
-        "id_col": id_col,
-        "time_col": time_col,
-        "target_col": target_col,
-        "freq": freq,
-        "date_format": date_format,
-        "sep": sep,
-        "decimal": decimal,
-        "missing": missing.value,
-        "sort": sort,
-    }
+    arguments = locals()
+    network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
     panel, _, (estimator,) = prepare(
         data,
         [model],

@@ -171,3 +171,21 @@ def test_parameter_errors():
         Naive().fit(series(Y)).predict(2, level=(150,))
     with pytest.raises(ConfigError, match=r"fallback='mean' is not allowed"):
         ETS(fallback="mean").fit(series(Y))
+
+
+@pytest.mark.parametrize(
+    "orders", [(2, 1, 1, 1, 12, True), (1, 2, 0, 1, 4, False), (0, 1, 2, 0, 12, True), (3, 0, 0, 0, 0, True)]
+)
+def test_css_jacobian_is_exact(orders):
+    from scipy.optimize._numdiff import approx_derivative
+
+    from forecastrnn.models._arima import css_problem
+
+    rng = np.random.default_rng(0)
+    w = np.cumsum(rng.normal(size=120)) * 0.1 + rng.normal(size=120)
+    _, residuals, jacobian = css_problem(w, *orders)
+    n_params = sum(orders[:4]) + int(orders[5])
+    for _ in range(3):
+        theta = rng.normal(scale=0.2, size=n_params)
+        numeric = approx_derivative(residuals, theta, method="3-point")
+        np.testing.assert_allclose(jacobian(theta), numeric, atol=1e-6 * np.abs(numeric).max())

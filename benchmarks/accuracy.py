@@ -125,22 +125,12 @@ def main() -> None:
         "",
         "MASE per series (recurrent models: mean over seeds):",
         "",
-        series_table.round(3).to_markdown()
-        if _has_tabulate()
-        else "```\n" + series_table.round(3).to_string() + "\n```",
+        "```\n" + series_table.round(3).to_string() + "\n```",
     ]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Seconds per series of AutoARIMA and ETS (one core, and n_jobs=2), with their accuracy.
 
-Run:  .venv/bin/python benchmarks/statistical_speed.py [--statsforecast-python PATH] [--out FILE]
+Run:  .venv/bin/python benchmarks/statistical_speed.py [--extra CSV] [--statsforecast-python PATH] [--out FILE]
 
 Series: every series of the bundled monthly_classics panel (72 to 486 values), and the five
 of them with at least 240 values cut to their last 240 (the length the targets are set for).
 The last 12 values of each are held out for MASE (scaled by the in-sample seasonal naive
-error). One core: each series fit and forecast alone, in this process, one after another
+error). ``--extra`` adds the series of a CSV panel (e.g. benchmarks/data/us_employment_240.csv,
+145 real monthly series of 240 values). One core: each series fit and forecast alone, in this process, one after another
 (median and total). n_jobs=2: the whole panel at once.
 
 statsforecast is not a dependency. To compare with it, install it in another environment
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecastrnn.data import read_panel
 from forecastrnn.datasets import load
 from forecastrnn.models import ETS, AutoARIMA
 
@@ -113,6 +115,8 @@ def statsforecast_rows(python: str, data: pd.DataFrame, set_name: str) -> list[t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statsforecast-python", help="A Python with statsforecast installed, to compare with.")
+    parser.add_argument("--extra", type=Path, help="A CSV panel of more monthly series to time.")
+    parser.add_argument("--only-extra", action="store_true", help="Time only the --extra series.")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "statistical_speed.md")
     args = parser.parse_args()
     panel = load("monthly_classics")
@@ -121,6 +125,11 @@ def main() -> None:
     cut = panel[panel["unique_id"].isin(long_ids)].groupby("unique_id").tail(240).reset_index(drop=True)
     cut.attrs["freq"] = "MS"
     sets = {f"monthly_classics ({len(lengths)} series)": panel, f"240-value series ({len(long_ids)})": cut}
+    if args.only_extra:
+        sets = {}
+    if args.extra:
+        extra = read_panel(args.extra, freq="MS")
+        sets[f"{args.extra.name} ({extra['unique_id'].nunique()} series)"] = extra
     models = {"AutoARIMA": lambda jobs=1: AutoARIMA(n_jobs=jobs), "ETS": lambda jobs=1: ETS(n_jobs=jobs)}
     rows = []
     for set_name, data in sets.items():

@@ -16,20 +16,17 @@ def load_panel(source: str, **read_options: Any) -> Any:
     reported on stderr (one line), never silently, and kept in ``panel.attrs["filled"]`` for
     reports."""
     from forecastrnn.data import FilledValuesWarning, read_panel
-    from forecastrnn.datasets import get_dataset, list_datasets, load
+    from forecastrnn.datasets import load
 
     path = Path(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FilledValuesWarning)
         if path.exists():
             panel = read_panel(path, **read_options)
-        elif source in {dataset.name for dataset in list_datasets()}:
-            panel = load(source)
         elif path.suffix or "/" in source:
             raise DataError(f"{source}: no such file. Check the path, or give a bundled dataset's name.")
         else:
-            get_dataset(source)  # an unknown name: raises, naming the closest bundled ones
-            panel = load(source)
+            panel = load(source)  # an unknown name raises DataError naming the closest bundled ones
     notes = [str(warning.message) for warning in caught if issubclass(warning.category, FilledValuesWarning)]
     for note in notes:
         typer.echo(f"Note: {note}", err=True)

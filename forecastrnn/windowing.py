@@ -7,6 +7,11 @@ window is a start position in it. :class:`WindowIndex` stores only a few numbers
 
 A window never crosses from one series into another, and never reads past a given end
 (a forecast cutoff or the start of a validation tail).
+
+Series shorter than a window are not refused: :class:`PaddedBuffer` lays each series out with
+NaN padding before and after it, so a window may start before a series' first value (its
+missing inputs are masked) and, for series no longer than the horizon, end after its last one
+(its missing targets are masked in the loss).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import pandas as pd
 
 from .errors import ConfigError
 
-__all__ = ["SeriesBuffer", "WindowIndex", "make_windows", "train_validation_windows"]
+__all__ = ["PaddedBuffer", "SeriesBuffer", "WindowIndex", "make_windows", "train_validation_windows"]
 
 
 @dataclass(frozen=True)
@@ -149,3 +154,62 @@ def train_validation_windows(
     train = make_windows(offsets, input_size, horizon, step=step, end=np.maximum(stop - validation_size, 0))
     validation = make_windows(offsets, input_size, horizon, step=step, end=stop, targets_from=stop - validation_size)
     return train, validation
+
+
+@dataclass(frozen=True)
+class PaddedBuffer:
+    """Every series with ``input_size - 1`` NaN before it and ``horizon - 1`` NaN after it.
+
+    Series ``i``'s values are ``values[data_start[i] : data_start[i] + lengths[i]]``. The padding
+    lets windows of short series exist without copying; NaN marks what is not observed.
+    """
+
+    values: np.ndarray
+    data_start: np.ndarray
+    lengths: np.ndarray
+    input_size: int
+    horizon: int
+
+    @classmethod
+    def build(
+        cls, values: np.ndarray, offsets: np.ndarray, input_size: int, horizon: int, dtype: type = np.float32
+    ) -> PaddedBuffer:
+        """Pad the series of a contiguous buffer (``values``, ``offsets`` as in :class:`SeriesBuffer`)."""
+        offsets = np.asarray(offsets, dtype=np.int64)
+        lengths = np.diff(offsets)
+        before, after = input_size - 1, horizon - 1
+        data_start = offsets[:-1] + before + np.arange(lengths.size, dtype=np.int64) * (before + after)
+        padded = np.full(int(offsets[-1]) + lengths.size * (before + after), np.nan, dtype=dtype)
+        padded[np.repeat(data_start - offsets[:-1], lengths) + np.arange(offsets[-1])] = values
+        return cls(padded, data_start, lengths, int(input_size), int(horizon))
+
+    def _index(self, first_start: np.ndarray, counts: np.ndarray) -> WindowIndex:
+        counts = np.maximum(counts, 0).astype(np.int64)
+        cumulative = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return WindowIndex(self.input_size, self.horizon, 1, first_start.astype(np.int64), counts, cumulative)
+
+    def training_windows(self, end: np.ndarray | None = None) -> WindowIndex:
+        """Windows whose observed targets lie before ``end`` (per series; default: its length).
+
+        A series with ``end >= input_size + horizon`` gives its full windows only; a shorter one
+        every window with at least one observed input and a full horizon of targets before
+        ``end``; one with ``end <= horizon`` every window with at least one observed input and
+        one observed target (the targets past ``end`` are to be masked by the caller).
+        """
+        i, h = self.input_size, self.horizon
+        end = self.lengths if end is None else np.minimum(np.asarray(end, dtype=np.int64), self.lengths)
+        full = end >= i + h
+        first = np.where(full, self.data_start, self.data_start - i + 1)
+        counts = np.where(full, end - i - h + 1, np.where(end > h, end - h, end - 1))
+        return self._index(first, counts)
+
+    def tail_windows(self, tail: np.ndarray) -> WindowIndex:
+        """Windows for a validation tail: those whose targets end inside each series' last
+        ``tail`` values and reach into them (for ``tail < horizon`` only the last window, whose
+        first ``horizon - tail`` targets are to be masked), with at least one observed input."""
+        i, h = self.input_size, self.horizon
+        tail = np.asarray(tail, dtype=np.int64)
+        counts = np.minimum(tail - np.minimum(tail, h) + 1, self.lengths - h)
+        counts = np.where(tail > 0, counts, 0)
+        last = self.data_start + self.lengths - i - h
+        return self._index(last - np.maximum(counts, 1) + 1, counts)

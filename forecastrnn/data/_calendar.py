@@ -7,15 +7,17 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from pandas.tseries.offsets import Day, Tick
+from pandas.tseries.offsets import Day, MonthBegin, MonthEnd, QuarterBegin, QuarterEnd, Tick, YearBegin, YearEnd
 
 from ._frequency import Freq
 
 _SEASON_BY_CODE = {"MS": 12, "ME": 12, "SMS": 24, "QS": 4, "QE": 4, "YS": 1, "YE": 1, "W": 52, "B": 5}
 _MAX_DAILY_STEPS = 1440
-_ANCHOR = pd.Timestamp("1678-01-01")
-"""Step numbers count from here (near the earliest time pandas can hold), so a timestamp's step
-number, and so its position in the season, never depends on where a series starts."""
+_ANCHOR = pd.Timestamp("0001-01-01").as_unit("s")
+"""Step numbers count from here (the first day pandas can hold at second resolution), so a
+timestamp's step number, and so its position in the season, never depends on where a series
+starts, and dates of any year (year 1 included) get distinct, increasing numbers."""
+_MONTHS_PER_STEP = {MonthBegin: 1, MonthEnd: 1, QuarterBegin: 3, QuarterEnd: 3, YearBegin: 12, YearEnd: 12}
 
 
 def _fixed_step(freq: str) -> pd.Timedelta | None:
@@ -64,14 +66,24 @@ def step_numbers(times: pd.Index, freq: Freq) -> np.ndarray:
     """Whole number of ``freq`` steps from a fixed anchor to each timestamp (on-grid times).
 
     ``step_numbers(t) % season_length`` is a timestamp's position in its season, the same in
-    training, in a newer history and in the forecast horizon.
+    training, in a newer history and in the forecast horizon. Month-based frequencies count
+    calendar months, fixed steps count elapsed time (in seconds, so year 1 does not overflow),
+    and the rest (weeks, business days) count positions on a grid from the anchor.
     """
     if isinstance(freq, int):
         return np.asarray(times, dtype=np.int64) // freq
     times = pd.DatetimeIndex(times)
-    anchor = _ANCHOR if times.tz is None else _ANCHOR.tz_localize(times.tz)
+    if times.tz is not None:
+        times = times.tz_convert("UTC").tz_localize(None)
+    offset = to_offset(freq)
+    months = _MONTHS_PER_STEP.get(type(offset))
+    if months is not None:
+        elapsed = (times.year.to_numpy(np.int64) - 1) * 12 + times.month.to_numpy(np.int64) - 1
+        return elapsed // (months * offset.n)
     step = _fixed_step(freq)
     if step is not None:
-        return np.asarray((times - anchor) // step, dtype=np.int64)
-    grid = pd.date_range(to_offset(freq).rollforward(anchor), times.max(), freq=freq)
-    return np.searchsorted(grid.to_numpy(), times.to_numpy()).astype(np.int64)
+        if step >= pd.Timedelta(seconds=1):
+            return np.asarray((times.as_unit("s") - _ANCHOR) // step, dtype=np.int64)
+        return np.asarray((times.as_unit("ns") - pd.Timestamp("1678-01-01")) // step, dtype=np.int64)
+    grid = pd.date_range(offset.rollforward(_ANCHOR), times.max(), freq=freq, unit="s")
+    return np.searchsorted(grid.to_numpy(), times.as_unit("s").to_numpy()).astype(np.int64)

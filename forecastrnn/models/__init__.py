@@ -7,9 +7,16 @@ from ._arima import ARIMA, AutoARIMA
 from ._base import BaseForecaster, clone
 from ._ets import ETS
 from ._local import LocalForecaster
-from ._naive import Drift, HistoricAverage, Naive, SeasonalNaive, WindowAverage
+from ._naive import Drift, HistoricAverage, Naive, Naive2, SeasonalNaive, WindowAverage
 from ._persistence import load_model, save_model
-from ._recurrent import GRUForecaster, LSTMForecaster, RecurrentForecaster, RNNForecaster, ShortSeriesWarning
+from ._recurrent import (
+    ForecastFallbackWarning,
+    GRUForecaster,
+    LSTMForecaster,
+    RecurrentForecaster,
+    RNNForecaster,
+    ScalingChangeWarning,
+)
 
 __all__ = [
     "ARIMA",
@@ -17,15 +24,17 @@ __all__ = [
     "AutoARIMA",
     "BaseForecaster",
     "Drift",
+    "ForecastFallbackWarning",
     "GRUForecaster",
     "HistoricAverage",
     "LSTMForecaster",
     "LocalForecaster",
     "Naive",
+    "Naive2",
     "RNNForecaster",
     "RecurrentForecaster",
+    "ScalingChangeWarning",
     "SeasonalNaive",
-    "ShortSeriesWarning",
     "WindowAverage",
     "clone",
     "load_model",

@@ -1,4 +1,4 @@
-"""The naive family: Naive, SeasonalNaive, Drift, HistoricAverage, WindowAverage.
+"""The naive family: Naive, SeasonalNaive, Naive2, Drift, HistoricAverage, WindowAverage.
 
 Point forecasts and normal prediction intervals follow Hyndman & Athanasopoulos,
 *Forecasting: Principles and Practice* (3rd ed.), section 5.5: sigma is estimated from the
@@ -65,6 +65,55 @@ class SeasonalNaive(_Simple):
         mean = y[y.size - m + steps % m]
         sigma = _residual_sigma(y[m:] - y[:-m]) * np.sqrt(steps // m + 1)
         return normal_interval(mean, sigma, levels)
+
+
+def seasonality_test(y: np.ndarray, season_length: int) -> bool:
+    """The M4 competition's 90% autocorrelation test for seasonality: the autocorrelation at lag
+    ``m`` exceeds 1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n); needs ``n >= 3m`` and ``m > 1``."""
+    m = season_length
+    if m < 2 or y.size < 3 * m:
+        return False
+    centred = y - y.mean()
+    denominator = float(centred @ centred)
+    if denominator == 0:
+        return False
+    acf = np.array([centred[:-k] @ centred[k:] for k in range(1, m + 1)]) / denominator
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[: m - 1] ** 2)) / y.size)
+    return bool(abs(acf[m - 1]) > limit)
+
+
+def multiplicative_seasonal_indices(y: np.ndarray, season_length: int) -> np.ndarray:
+    """Seasonal factors of classical multiplicative decomposition (as R's ``decompose``):
+    mean ratio of ``y`` to its centred moving average at each position counted from the
+    series' first value, normalised to mean 1."""
+    m = season_length
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    half = weights.size // 2
+    ratio = y[half : y.size - half] / np.convolve(y, weights, mode="valid")
+    positions = np.arange(half, y.size - half) % m
+    figure = np.bincount(positions, ratio, minlength=m) / np.bincount(positions, minlength=m)
+    return figure / figure.mean()
+
+
+class Naive2(_Simple):
+    """The M4 competition's benchmark: naive on seasonally adjusted data. A series that passes
+    :func:`seasonality_test` (and is positive) is divided by its classical multiplicative
+    seasonal factors, forecast by its last adjusted value, and the factors are put back;
+    otherwise plain naive. Intervals as :class:`Naive` on the adjusted series, rescaled."""
+
+    name = "Naive2"
+
+    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        m = self.season_length_
+        factors = np.ones(h)
+        adjusted = y
+        if (y > 0).all() and seasonality_test(y, m):
+            figure = multiplicative_seasonal_indices(y, m)
+            adjusted = y / figure[np.arange(y.size) % m]
+            factors = figure[np.arange(y.size, y.size + h) % m]
+        sigma = _residual_sigma(np.diff(adjusted)) * np.sqrt(np.arange(1, h + 1))
+        forecast = normal_interval(np.full(h, adjusted[-1]), sigma, levels)
+        return {key: values * factors for key, values in forecast.items()}
 
 
 class Drift(_Simple):

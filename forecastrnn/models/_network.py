@@ -17,13 +17,13 @@ class RecurrentNetwork(nn.Module):
     """Encoder over the input window, then one of three heads.
 
     - ``direct`` (many-to-many): the encoder's final state maps to all ``horizon`` values.
-    - ``recursive`` (many-to-one): one step ahead; :meth:`forward` feeds each prediction back
-      into the window ``horizon`` times.
+    - ``recursive`` (many-to-one): one step ahead; the forecaster feeds each prediction back
+      into the window (see :func:`~forecastrnn.models._training.forecast_windows`).
     - ``seq2seq``: the encoder's final state starts a recurrent decoder that is unrolled for
       ``horizon`` steps, each fed the previous prediction.
 
     Inputs are ``(batch, window, n_features)`` with the target as feature 0; outputs
-    ``(batch, horizon)``.
+    ``(batch, steps)`` (``(batch, 1)`` for ``recursive``).
     """
 
     def __init__(
@@ -83,28 +83,15 @@ class RecurrentNetwork(nn.Module):
         return state
 
     def forward(self, inputs: torch.Tensor, steps: int | None = None) -> torch.Tensor:
-        """Forecast ``steps`` values (default ``horizon``; at most ``horizon`` for ``direct``)."""
+        """Forecast ``steps`` values (default ``horizon``; at most ``horizon`` for ``direct``);
+        ``recursive`` networks give the next value only."""
         steps = self.horizon if steps is None else steps
-        if self.strategy == "direct":
-            return self.one_step(inputs)[:, :steps]
-        if self.strategy == "recursive":
-            return self._recursive(inputs, steps)
-        return self._seq2seq(inputs, steps)
-
-    def one_step(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Head on the encoder's final state: all ``horizon`` values for ``direct``, the next
-        value ``(batch, 1)`` for ``recursive``."""
+        if self.strategy == "seq2seq":
+            return self._seq2seq(inputs, steps)
         state = self._encode(inputs)
         hidden = state[0] if isinstance(state, tuple) else state
-        return self.head(self.dropout(self._final_state(hidden)))
-
-    def _recursive(self, inputs: torch.Tensor, steps: int) -> torch.Tensor:
-        window, outputs = inputs, []
-        for _ in range(steps):
-            step = self.one_step(window)
-            outputs.append(step)
-            window = torch.cat([window[:, 1:], step.unsqueeze(-1)], dim=1)
-        return torch.cat(outputs, dim=1)
+        output = self.head(self.dropout(self._final_state(hidden)))
+        return output if self.strategy == "recursive" else output[:, :steps]
 
     def _bridge_state(self, hidden: torch.Tensor, bridge: nn.Linear | None) -> torch.Tensor:
         if bridge is None:

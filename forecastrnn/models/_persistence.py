@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import ConfigError, ModelFileError
 from ._base import BaseForecaster
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 
 

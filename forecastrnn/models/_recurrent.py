@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ..data import check_min_length, forecast_times, panel_freq, read_panel, season_length_for, step_numbers
+from ..data import forecast_times, panel_freq, read_panel, season_length_for, step_numbers
 from ..errors import ConfigError, DataError, ModelFileError
-from ..windowing import SeriesBuffer, make_windows, train_validation_windows
+from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
-from ._training import LOSSES, NORMALIZATIONS, ProgressCallback, TrainingConfig, train_network, window_level
+from ._training import (
+    LOSSES,
+    NORMALIZATIONS,
+    SAMPLING,
+    ProgressCallback,
+    TrainingConfig,
+    WindowSet,
+    forecast_windows,
+    train_network,
+)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
-class ShortSeriesWarning(UserWarning):
-    """Issued when ``drop_short=True`` left series out of training; ``series`` names them."""
+class ForecastFallbackWarning(UserWarning):
+    """Issued when a recurrent forecast was not finite for some series and was replaced by
+    the series' last value (naive); ``series`` names them."""
+
+    def __init__(self, message: str, series: list[Any]) -> None:
+        super().__init__(message)
+        self.series = series
+
+
+class ScalingChangeWarning(UserWarning):
+    """Issued by ``predict(history=...)`` when a series that was log-scaled in training has
+    values <= 0 in the newer history and is standardised instead; ``series`` names them."""
 
     def __init__(self, message: str, series: list[Any]) -> None:
         super().__init__(message)
@@ -50,25 +68,37 @@ def _require(name: str, value: Any, ok: bool, allowed: str) -> None:
         raise ConfigError(f"{name}={value!r} is not allowed: {allowed}.")
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+    return _whole(value) and value >= 1
 
 
 class RecurrentForecaster(BaseForecaster):
     """Global recurrent forecaster: one network learns from the windows of every series.
 
-    Each series is scaled (log when positive, else standardised) and deseasonalised by
-    statistics of its own training part; each window is normalised by its level; the network
-    maps ``input_size`` past values to ``horizon`` future ones (strategy ``direct``), to one
-    value fed back ``h`` times (``recursive``) or through a recurrent decoder (``seq2seq``).
-    Training is backpropagation through time with Adam and gradient-norm clipping for
-    ``max_epochs``. With ``validation_size > 0``, early stopping on the last
-    ``validation_size`` points of each series picks the number of epochs; with
-    ``retrain_full`` (default) the network is then trained again for that many epochs on all
-    the data, so the most recent values are learned from too (otherwise the best weights of
-    the first run are kept). Early stopping is off by default: on short series a one-window
-    validation tail is too noisy to choose by (see benchmarks/results/accuracy.md); turn it on
-    for long series or many of them.
+    Each series is log-scaled when its training values are positive (else standardised) and
+    deseasonalised by statistics of its own training part; each window is normalised by its
+    level; the network maps ``input_size`` past values to ``horizon`` future ones (strategy
+    ``direct``), to one value fed back ``h`` times (``recursive``) or through a recurrent
+    decoder (``seq2seq``).
+
+    Training is backpropagation through time with Adam, a cosine learning-rate decay and
+    gradient-norm clipping for ``max_steps`` steps of ``batch_size`` windows sampled from the
+    whole panel (``sampling="series"``: a series uniformly, then one of its windows), so its
+    cost does not grow with the data; ``time_budget`` (seconds) can end it sooner. With
+    ``validation_size > 0``, the last ``validation_size`` values of each series are held out
+    and the validation loss, computed every ``eval_every`` steps, stops training after
+    ``patience`` evaluations without improvement; with ``retrain_full`` (default) the network
+    is then trained again for the chosen number of steps on all the data. ``n_models``
+    networks with seeds ``random_state``, ``random_state + 1``, ... are averaged.
+
+    Short series are never refused: windows are left-padded and the padding is masked, so a
+    series with fewer than ``input_size + horizon`` values trains on the windows it has and is
+    forecast from what it has (every series with at least one value gets a forecast). What was
+    done to which series is in ``fallbacks_`` (series id -> reason).
 
     Parameters left ``None`` are derived at ``fit``: ``season_length`` from the frequency
     (12 monthly, 4 quarterly, 7 daily, 24 hourly, ...), ``horizon`` = season length (at least
@@ -93,16 +123,18 @@ class RecurrentForecaster(BaseForecaster):
         loss: str = "mae",
         learning_rate: float = 1e-3,
         batch_size: int = 32,
-        max_epochs: int = 30,
-        patience: int = 20,
+        max_steps: int = 1000,
+        eval_every: int = 50,
+        patience: int = 5,
         validation_size: int = 0,
+        time_budget: float | None = None,
         clip_norm: float | None = 1.0,
         scaler: str = "auto",
         deseasonalize: bool = True,
         window_normalization: str = "mean",
+        sampling: str = "series",
         retrain_full: bool = True,
         n_models: int = 1,
-        drop_short: bool = False,
         random_state: int = 0,
         device: str = "auto",
         alias: str | None = None,
@@ -119,16 +151,18 @@ class RecurrentForecaster(BaseForecaster):
         self.loss = loss
         self.learning_rate = learning_rate
         self.batch_size = batch_size
-        self.max_epochs = max_epochs
+        self.max_steps = max_steps
+        self.eval_every = eval_every
         self.patience = patience
         self.validation_size = validation_size
+        self.time_budget = time_budget
         self.clip_norm = clip_norm
         self.scaler = scaler
         self.deseasonalize = deseasonalize
         self.window_normalization = window_normalization
+        self.sampling = sampling
         self.retrain_full = retrain_full
         self.n_models = n_models
-        self.drop_short = drop_short
         self.random_state = random_state
         self.device = device
         self.alias = alias
@@ -136,7 +170,7 @@ class RecurrentForecaster(BaseForecaster):
     # ---- parameters ----
 
     def _check_params(self) -> None:
-        for name in ("hidden_size", "num_layers", "batch_size", "max_epochs", "patience", "n_models"):
+        for name in ("hidden_size", "num_layers", "batch_size", "max_steps", "eval_every", "patience", "n_models"):
             _require(name, getattr(self, name), _positive_int(getattr(self, name)), "a whole number >= 1")
         for name in ("horizon", "input_size", "season_length"):
             value = getattr(self, name)
@@ -145,7 +179,7 @@ class RecurrentForecaster(BaseForecaster):
         _require(
             "validation_size",
             valid,
-            _positive_int(valid) or (isinstance(valid, (int, np.integer)) and valid == 0),
+            _positive_int(valid) or (_whole(valid) and valid == 0),
             "a whole number >= 0 (0 turns early stopping off)",
         )
         _require("strategy", self.strategy, self.strategy in STRATEGIES, f"one of {', '.join(STRATEGIES)}")
@@ -158,8 +192,10 @@ class RecurrentForecaster(BaseForecaster):
         )
         _require("dropout", self.dropout, isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1, "in [0, 1)")
         _require("loss", self.loss, self.loss in LOSSES, f"one of {', '.join(LOSSES)}")
-        _require("learning_rate", self.learning_rate, self.learning_rate > 0, "a number > 0")
-        _require("clip_norm", self.clip_norm, self.clip_norm is None or self.clip_norm > 0, "None or a number > 0")
+        _require("learning_rate", self.learning_rate, _positive_number(self.learning_rate), "a number > 0")
+        _require("clip_norm", self.clip_norm, self.clip_norm is None or _positive_number(self.clip_norm), "None or > 0")
+        budget = self.time_budget
+        _require("time_budget", budget, budget is None or _positive_number(budget), "None or seconds > 0")
         _require("scaler", self.scaler, self.scaler in SCALER_CHOICES, f"one of {', '.join(SCALER_CHOICES)}")
         _require(
             "window_normalization",
@@ -167,6 +203,7 @@ class RecurrentForecaster(BaseForecaster):
             self.window_normalization in NORMALIZATIONS,
             f"one of {', '.join(NORMALIZATIONS)}",
         )
+        _require("sampling", self.sampling, self.sampling in SAMPLING, f"one of {', '.join(SAMPLING)}")
         _require(
             "device",
             self.device,
@@ -181,48 +218,63 @@ class RecurrentForecaster(BaseForecaster):
         self.validation_size_ = int(self.validation_size)
         self.window_horizon_ = 1 if self.strategy == "recursive" else self.horizon_
 
+    def _config(self, max_steps: int, patience: int) -> TrainingConfig:
+        return TrainingConfig(
+            loss=self.loss,
+            learning_rate=float(self.learning_rate),
+            batch_size=int(self.batch_size),
+            max_steps=max_steps,
+            eval_every=int(self.eval_every),
+            patience=patience,
+            clip_norm=self.clip_norm,
+            window_normalization=self.window_normalization,
+            sampling=self.sampling,
+            time_budget=None if self.time_budget is None else float(self.time_budget),
+        )
+
     # ---- fit ----
 
     def fit(self, panel: pd.DataFrame, *, callback: ProgressCallback | None = None) -> RecurrentForecaster:
         """Train on every series of ``panel`` (``unique_id, ds, y``); returns ``self``.
 
-        ``callback`` receives one dict per epoch (``model``, ``epoch``, ``train_loss``,
-        ``val_loss``, ...), e.g. to drive a progress bar.
+        ``callback`` receives one dict per evaluation (``model``, ``step``, ``max_steps``,
+        ``train_loss``, ``val_loss``, ...), e.g. to drive a progress bar.
         """
         self._check_params()
         panel = read_panel(panel, freq=panel.attrs.get("freq"), sort=True)
         self.freq_ = panel_freq(panel)
         self._resolve_sizes(self.freq_)
-        panel = self._drop_or_reject_short(panel)
         device = resolve_device(self.device)
-
         buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
         steps = step_numbers(pd.Index(panel["ds"]), self.freq_)
-        series = np.repeat(np.arange(buffer.lengths.size), buffer.lengths)
-        training_front = self._new_front_end().fit(buffer, steps, end=buffer.lengths - self.validation_size_)
-        split_values = torch.as_tensor(
-            training_front.transform(buffer.values, series, steps), dtype=torch.float32, device=device
-        )
-        train_index, validation_index = train_validation_windows(
-            buffer.offsets, self.input_size_, self.window_horizon_, self.validation_size_
-        )
-        config = TrainingConfig(
-            loss=self.loss,
-            learning_rate=float(self.learning_rate),
-            batch_size=int(self.batch_size),
-            max_epochs=int(self.max_epochs),
-            patience=int(self.patience),
-            clip_norm=self.clip_norm,
-            window_normalization=self.window_normalization,
-            one_step=self.strategy == "recursive",
-        )
-        self._remember_history(panel, buffer, steps)
-        retrain = bool(self.retrain_full) and len(validation_index) > 0
-        if retrain:
-            full_values = torch.as_tensor(
-                self.front_end_.transform(buffer.values, series, steps), dtype=torch.float32, device=device
+        lengths = buffer.lengths
+        if (lengths < 2).all():
+            raise DataError(
+                "every series has a single observation, so a network has nothing to learn from; "
+                "forecast them with a naive model (--model naive)."
             )
-            full_index = make_windows(buffer.offsets, self.input_size_, self.window_horizon_)
+        self._remember_history(panel, buffer, steps)
+        self.fallbacks_ = self._short_series_notes(lengths)
+
+        tail = np.where(lengths - self.validation_size_ >= 2, self.validation_size_, 0)
+        tail[lengths - self.window_horizon_ < 1] = 0
+        if self.validation_size_ and not tail.any():
+            raise ConfigError(
+                f"validation_size={self.validation_size_} leaves no series with a validation window (each needs "
+                f"more than horizon {self.window_horizon_} values and 2 values before the tail); lower "
+                "validation_size, or set it to 0."
+            )
+        select_end = lengths - tail
+        if tail.any():
+            select_front = self._new_front_end().fit(buffer, steps, end=select_end)
+            select_values, select_padded = self._padded_tensor(select_front, buffer, steps, device)
+            train_windows = select_padded.training_windows(select_end)
+            train_set = self._window_set(train_windows, select_padded, 0, select_end, device)
+            validation_set = self._window_set(
+                select_padded.tail_windows(tail), select_padded, select_end, lengths, device
+            )
+        full_values, full_padded = self._padded_tensor(self.front_end_, buffer, steps, device)
+        full_set = self._window_set(full_padded.training_windows(), full_padded, 0, lengths, device)
 
         self.networks_, self.history_ = [], []
         fork_devices = [device.index or 0] if device.type == "cuda" else []
@@ -230,31 +282,67 @@ class RecurrentForecaster(BaseForecaster):
             seed = int(self.random_state) + member
             relay = None if callback is None else _relay(callback, member, int(self.n_models))
             with torch.random.fork_rng(devices=fork_devices):
-                network, history = self._train_one(seed, split_values, train_index, validation_index, config, relay)
-                phase = "select" if retrain else "train"
-                self.history_ += [dict(record, model=member, phase=phase) for record in history]
-                if retrain:
-                    epochs = epochs_to_retrain(history)
-                    full_config = replace(config, max_epochs=epochs, patience=epochs + 1)
-                    network, history = self._train_one(seed, full_values, full_index, None, full_config, relay)
-                    self.history_ += [dict(record, model=member, phase="full") for record in history]
+                if not tail.any():
+                    config = self._config(int(self.max_steps), int(self.max_steps))
+                    network, history = self._train_one(seed, full_values, full_set, None, config, relay)
+                    self.history_ += [dict(record, model=member, phase="train") for record in history]
+                else:
+                    config = self._config(int(self.max_steps), int(self.patience))
+                    network, history = self._train_one(seed, select_values, train_set, validation_set, config, relay)
+                    phase = "select" if self.retrain_full else "train"
+                    self.history_ += [dict(record, model=member, phase=phase) for record in history]
+                    if self.retrain_full:
+                        chosen = steps_to_retrain(history)
+                        config = self._config(chosen, chosen + 1)
+                        network, history = self._train_one(seed, full_values, full_set, None, config, relay)
+                        self.history_ += [dict(record, model=member, phase="full") for record in history]
             self.networks_.append(network)
         self.is_fitted_ = True
         return self
+
+    def _padded_tensor(
+        self, front: FrontEnd, buffer: SeriesBuffer, steps: np.ndarray, device: torch.device
+    ) -> tuple[torch.Tensor, PaddedBuffer]:
+        series = np.repeat(np.arange(buffer.lengths.size), buffer.lengths)
+        scaled = front.transform(buffer.values, series, steps)
+        padded = PaddedBuffer.build(scaled, buffer.offsets, self.input_size_, self.window_horizon_)
+        return torch.as_tensor(padded.values, device=device), padded
+
+    @staticmethod
+    def _window_set(
+        index: Any, padded: PaddedBuffer, lo: np.ndarray | int, hi: np.ndarray, device: torch.device
+    ) -> WindowSet:
+        return WindowSet(
+            index=index,
+            target_lo=torch.as_tensor(padded.data_start + lo, device=device),
+            target_hi=torch.as_tensor(padded.data_start + hi, device=device),
+        )
+
+    def _short_series_notes(self, lengths: np.ndarray) -> dict[Any, str]:
+        need = self.input_size_ + self.window_horizon_
+        notes = {}
+        for uid, length in zip(self.ids_, lengths, strict=True):
+            if length == 1:
+                notes[uid] = "1 observation: no training window; forecast from its padded (masked) input window"
+            elif length < need:
+                notes[uid] = (
+                    f"{length} observations, fewer than input_size {self.input_size_} + horizon "
+                    f"{self.window_horizon_}: windows left-padded (masked)"
+                )
+        return notes
 
     def _train_one(
         self,
         seed: int,
         values: torch.Tensor,
-        train_index: Any,
-        validation_index: Any,
+        train: WindowSet,
+        validation: WindowSet | None,
         config: TrainingConfig,
         callback: ProgressCallback | None,
     ) -> tuple[RecurrentNetwork, list[dict[str, Any]]]:
         torch.manual_seed(seed)
         network = self._new_network().to(values.device)
-        generator = torch.Generator().manual_seed(seed)
-        history = train_network(network, values, train_index, validation_index, config, generator, callback)
+        history = train_network(network, values, train, validation, config, seed, callback)
         return network, history
 
     def _new_front_end(self) -> FrontEnd:
@@ -263,7 +351,7 @@ class RecurrentForecaster(BaseForecaster):
     def _new_network(self) -> RecurrentNetwork:
         return RecurrentNetwork(
             cell=self.cell,
-            n_features=1,
+            n_features=2,
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
             dropout=float(self.dropout),
@@ -273,44 +361,20 @@ class RecurrentForecaster(BaseForecaster):
             horizon=self.horizon_,
         )
 
-    def _min_length(self) -> int:
-        return self.input_size_ + self.window_horizon_ + self.validation_size_
-
-    def _drop_or_reject_short(self, panel: pd.DataFrame) -> pd.DataFrame:
-        need = self._min_length()
-        reason = (
-            f"input_size {self.input_size_} + horizon {self.window_horizon_} + validation_size {self.validation_size_}"
-        )
-        if not self.drop_short:
-            try:
-                check_min_length(panel, need, reason=reason, origin_name="the training data")
-            except DataError as exc:
-                raise DataError(f"{exc} Or pass drop_short=True to leave them out (they are reported).") from None
-            return panel
-        lengths = panel.groupby("unique_id", sort=False).size()
-        short = lengths.index[lengths < need].tolist()
-        if len(short) == len(lengths):
-            raise DataError(
-                f"every series is shorter than {need} observations ({reason}); use a smaller input_size or horizon."
-            )
-        self.dropped_series_ = short
-        if short:
-            shown = ", ".join(map(repr, short[:10])) + (" ..." if len(short) > 10 else "")
-            message = f"left out {len(short)} series shorter than {need} observations ({reason}): {shown}"
-            warnings.warn(ShortSeriesWarning(message, short), stacklevel=3)
-            panel = panel[~panel["unique_id"].isin(short)].reset_index(drop=True)
-        return panel
+    def _tails(self, buffer: SeriesBuffer, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each series' last ``input_size`` values (NaN before its first) and last step number."""
+        padded = PaddedBuffer.build(buffer.values, buffer.offsets, self.input_size_, 1, dtype=np.float64)
+        ends = padded.data_start + buffer.lengths
+        tails = padded.values[ends[:, None] - self.input_size_ + np.arange(self.input_size_)]
+        return tails, steps[buffer.offsets[1:] - 1]
 
     def _remember_history(self, panel: pd.DataFrame, buffer: SeriesBuffer, steps: np.ndarray) -> None:
         """What predict(h) needs without a history: the front end fit on all data up to the
-        forecast origin, and each series' last window with its step numbers and last time."""
+        forecast origin, and each series' last window, last step number and last time."""
         self.ids_ = buffer.ids
         self.front_end_ = self._new_front_end().fit(buffer, steps)
-        ends = buffer.offsets[1:]
-        positions = ends[:, None] - self.input_size_ + np.arange(self.input_size_)
-        self.tail_values_ = buffer.values[positions]
-        self.tail_steps_ = steps[positions]
-        self.last_times_ = pd.Index(panel["ds"].to_numpy()[ends - 1])
+        self.tail_values_, self.last_steps_ = self._tails(buffer, steps)
+        self.last_times_ = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
 
     # ---- predict ----
 
@@ -320,8 +384,9 @@ class RecurrentForecaster(BaseForecaster):
         """Forecast ``h`` steps after the end of each series: ``unique_id, ds, <column>``.
 
         With ``history`` the forecasts start from the end of that panel's series (newer data,
-        or series never seen in training) without training again; the front end is estimated
-        on that history only, which holds nothing after the forecast origin.
+        or series never seen in training) without training again: the front end's statistics
+        are estimated on that history only (which holds nothing after the forecast origin),
+        while each known series keeps the log-or-not decision made at fit.
         """
         self._check_fitted()
         _require("h", h, _positive_int(h), "a whole number >= 1")
@@ -336,16 +401,17 @@ class RecurrentForecaster(BaseForecaster):
                 "or use a statistical model (ETS, ARIMA) for intervals."
             )
         if history is None:
-            ids, front, values, steps, lasts = (
+            ids, front, tails, last_steps, lasts = (
                 self.ids_,
                 self.front_end_,
                 self.tail_values_,
-                self.tail_steps_,
+                self.last_steps_,
                 self.last_times_,
             )
         else:
-            ids, front, values, steps, lasts = self._from_history(history)
-        forecasts = self._forecast(front, values, steps, h)
+            ids, front, tails, last_steps, lasts = self._from_history(history)
+        forecasts = self._forecast(front, tails, last_steps, h)
+        forecasts = self._replace_non_finite(ids, forecasts, tails)
         return pd.DataFrame(
             {
                 "unique_id": np.repeat(ids, h),
@@ -359,34 +425,68 @@ class RecurrentForecaster(BaseForecaster):
         if freq != self.freq_:
             raise DataError(f"the history has frequency {freq!r}, but the model was trained on {self.freq_!r}.")
         panel = read_panel(history, freq=self.freq_, sort=True)
-        check_min_length(panel, self.input_size_, reason=f"input_size {self.input_size_}", origin_name="the history")
         buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
         steps = step_numbers(pd.Index(panel["ds"]), self.freq_)
-        front = self._new_front_end().fit(buffer, steps)
-        ends = buffer.offsets[1:]
-        positions = ends[:, None] - self.input_size_ + np.arange(self.input_size_)
-        lasts = pd.Index(panel["ds"].to_numpy()[ends - 1])
-        return buffer.ids, front, buffer.values[positions], steps[positions], lasts
+        known = pd.Index(self.ids_).get_indexer(buffer.ids)
+        positive = np.ones(buffer.ids.size, dtype=bool)
+        np.logical_and.at(positive, np.repeat(np.arange(buffer.ids.size), buffer.lengths), buffer.values > 0)
+        log = np.where(known >= 0, self.front_end_.log_[known], positive)
+        front = self._new_front_end().fit(buffer, steps, log=log)
+        if front.log_dropped_.size:
+            changed = buffer.ids[front.log_dropped_].tolist()
+            warnings.warn(
+                ScalingChangeWarning(
+                    f"{len(changed)} series log-scaled in training have values <= 0 in the newer history and were "
+                    f"standardised instead: {_shown(changed)}",
+                    changed,
+                ),
+                stacklevel=3,
+            )
+        tails, last_steps = self._tails(buffer, steps)
+        lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
+        return buffer.ids, front, tails, last_steps, lasts
 
-    def _forecast(self, front: FrontEnd, values: np.ndarray, steps: np.ndarray, h: int) -> np.ndarray:
-        series = np.arange(values.shape[0])
-        adjusted = front.transform(values, series, steps)
+    def _forecast(self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int) -> np.ndarray:
+        series = np.arange(tails.shape[0])
+        window_steps = last_steps[:, None] - self.input_size_ + 1 + np.arange(self.input_size_)
         device = next(self.networks_[0].parameters()).device
-        inputs = torch.as_tensor(adjusted, dtype=torch.float32, device=device)
-        level = window_level(inputs, self.window_normalization)
-        future_steps = steps[:, -1:] + np.arange(1, h + 1)
+        windows = torch.as_tensor(front.transform(tails, series, window_steps), dtype=torch.float32, device=device)
+        future_steps = last_steps[:, None] + np.arange(1, h + 1)
         forecasts = []
-        with torch.no_grad():
-            for network in self.networks_:
-                output = (network(inputs.sub(level).unsqueeze(-1), h) + level).cpu().numpy().astype(np.float64)
-                forecasts.append(front.inverse_transform(output, series, future_steps))
+        for network in self.networks_:
+            output = forecast_windows(
+                network,
+                windows,
+                h,
+                normalization=self.window_normalization,
+                recursive=self.strategy == "recursive",
+            )
+            forecasts.append(front.inverse_transform(output.cpu().numpy().astype(np.float64), series, future_steps))
         return np.mean(forecasts, axis=0)
+
+    def _replace_non_finite(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
+        """A series whose forecast is not finite gets its last value instead, with a warning."""
+        bad = ~np.isfinite(forecasts).all(axis=1)
+        if not bad.any():
+            return forecasts
+        forecasts = forecasts.copy()
+        forecasts[bad] = tails[bad, -1:]
+        named = ids[bad].tolist()
+        warnings.warn(
+            ForecastFallbackWarning(
+                f"{type(self).__name__}: the network's forecast was not finite for {len(named)} series, which get "
+                f"their last value (naive) instead: {_shown(named)}",
+                named,
+            ),
+            stacklevel=3,
+        )
+        return forecasts
 
     # ---- training report ----
 
     @property
     def training_history(self) -> pd.DataFrame:
-        """Per network and epoch: losses, gradient norm before clipping, clipping rate, learning rate."""
+        """Per network and evaluation: losses, gradient norm before clipping, clipping rate, learning rate."""
         self._check_fitted()
         return pd.DataFrame(self.history_)
 
@@ -421,9 +521,9 @@ class RecurrentForecaster(BaseForecaster):
             "last_times": [int(t) if ints else pd.Timestamp(t).isoformat() for t in self.last_times_],
             "front_end": self.front_end_.to_dict(),
             "history": self.history_,
-            "dropped_series": [_plain(uid) for uid in getattr(self, "dropped_series_", [])],
+            "fallbacks": [[_plain(uid), why] for uid, why in self.fallbacks_.items()],
         }
-        tensors = {"tail_values": torch.as_tensor(self.tail_values_), "tail_steps": torch.as_tensor(self.tail_steps_)}
+        tensors = {"tail_values": torch.as_tensor(self.tail_values_), "last_steps": torch.as_tensor(self.last_steps_)}
         for member, network in enumerate(self.networks_):
             for key, tensor in network.state_dict().items():
                 tensors[f"network{member}.{key}"] = tensor.detach().cpu().contiguous()
@@ -441,9 +541,9 @@ class RecurrentForecaster(BaseForecaster):
         self.last_times_ = pd.Index(stamps) if isinstance(self.freq_, int) else pd.DatetimeIndex(stamps)
         self.front_end_ = FrontEnd.from_dict(state["front_end"])
         self.history_ = list(state["history"])
-        self.dropped_series_ = list(state["dropped_series"])
+        self.fallbacks_ = {uid: why for uid, why in state["fallbacks"]}
         self.tail_values_ = tensors["tail_values"].numpy().astype(np.float64)
-        self.tail_steps_ = tensors["tail_steps"].numpy().astype(np.int64)
+        self.last_steps_ = tensors["last_steps"].numpy().astype(np.int64)
         device = resolve_device(self.device)
         self.networks_ = []
         for member in range(int(self.n_models)):
@@ -453,22 +553,36 @@ class RecurrentForecaster(BaseForecaster):
             network.load_state_dict(weights, strict=True)
             self.networks_.append(network.to(device).eval())
         n = self.ids_.size
-        if self.tail_values_.shape != (n, self.input_size_) or len(self.last_times_) != n:
+        consistent = (
+            self.tail_values_.shape == (n, self.input_size_)
+            and self.last_steps_.shape == (n,)
+            and len(self.last_times_) == n
+            and self.front_end_.log_.size == n
+        )
+        if not consistent:
             raise ValueError("the saved series state does not match the number of series")
         self.is_fitted_ = True
 
 
-EPOCH_TOLERANCE = 0.02
-"""Retraining runs as many epochs as the first run's latest epoch whose validation loss was
+STEP_TOLERANCE = 0.02
+"""Retraining runs as many steps as the first run's latest evaluation whose validation loss was
 within this fraction of the best: when validation is indifferent, more training is preferred
 (a flat validation curve on a short tail is noise); when it rises, training stops near its best."""
 
 
-def epochs_to_retrain(history: list[dict[str, Any]]) -> int:
-    """Number of epochs for the retraining on all data (see ``EPOCH_TOLERANCE``)."""
-    losses = [(record["epoch"], record["val_loss"]) for record in history if record.get("val_loss") is not None]
+def steps_to_retrain(history: list[dict[str, Any]]) -> int:
+    """Number of steps for the retraining on all data (see ``STEP_TOLERANCE``)."""
+    losses = [(record["step"], record["val_loss"]) for record in history if record.get("val_loss") is not None]
     best = min(loss for _, loss in losses)
-    return max(epoch for epoch, loss in losses if loss <= best + abs(best) * EPOCH_TOLERANCE)
+    return max(step for step, loss in losses if loss <= best + abs(best) * STEP_TOLERANCE)
+
+
+def _shown(ids: list[Any], limit: int = 10) -> str:
+    return ", ".join(map(repr, ids[:limit])) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and value > 0
 
 
 def _plain(value: Any) -> Any:

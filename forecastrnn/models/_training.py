@@ -1,10 +1,16 @@
-"""The training loop: backpropagation through time over windows gathered from one buffer.
+"""The training loop: backpropagation through time on windows sampled from one padded buffer.
 
-Lean by design: batch start positions for a whole epoch are computed once on the host; each
-step gathers its windows from the device buffer by index, normalises them by their level,
-and runs forward, backward, clipping and the optimiser step. Statistics (loss, gradient norm,
-how often clipping fired) accumulate on the device and are read once per epoch, so a step
-never waits for the host.
+Training cost is a step budget, not epochs over every window, so it does not grow with the
+panel: each step draws ``batch_size`` windows (by default a series uniformly, then one of its
+windows uniformly, so long series do not crowd out short ones), gathers them from the device
+buffer by index, normalises them by their level and runs forward, backward, clipping and the
+optimiser step. Window positions for a block of steps are drawn at once on the host;
+statistics (loss, gradient norm, how often clipping fired) accumulate on the device and are
+read once per evaluation, so a step never waits for the host.
+
+Inputs carry two features per time step: the normalised value (0 where not observed) and an
+observed flag; the loss is taken over observed targets only. That is how series shorter than
+a window train and forecast (see :class:`~forecastrnn.windowing.PaddedBuffer`).
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional
 
 from ..errors import TrainingError
 from ..windowing import WindowIndex
 
-LOSSES = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
+LOSSES = ("mae", "mse", "huber")
 NORMALIZATIONS = ("mean", "last", "none")
+SAMPLING = ("series", "window")
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 
@@ -36,100 +44,167 @@ class TrainingConfig:
     loss: str
     learning_rate: float
     batch_size: int
-    max_epochs: int
+    max_steps: int
+    eval_every: int
     patience: int
     clip_norm: float | None
     window_normalization: str
-    one_step: bool
+    sampling: str
+    time_budget: float | None = None
 
 
-def window_level(inputs: torch.Tensor, how: str) -> torch.Tensor:
-    """Each window's level ``(batch, 1)``: its mean, its last value, or zero."""
+@dataclass(frozen=True)
+class WindowSet:
+    """Windows of a padded buffer and, per series, the buffer positions ``[target_lo, target_hi)``
+    whose values may be scored as targets (a training part, or a validation tail)."""
+
+    index: WindowIndex
+    target_lo: torch.Tensor
+    target_hi: torch.Tensor
+
+
+def normalize_windows(windows: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Network inputs ``(batch, window, 2)`` (normalised value, observed flag) and each window's
+    level ``(batch, 1)``: the mean of its observed values, its last value, or zero."""
+    observed = ~torch.isnan(windows)
+    filled = torch.where(observed, windows, torch.zeros((), dtype=windows.dtype, device=windows.device))
     if how == "mean":
-        return inputs.mean(dim=1, keepdim=True)
-    if how == "last":
-        return inputs[:, -1:]
-    return torch.zeros_like(inputs[:, :1])
+        level = filled.sum(dim=1, keepdim=True) / observed.sum(dim=1, keepdim=True).clamp(min=1)
+    elif how == "last":
+        level = filled[:, -1:]
+    else:
+        level = torch.zeros_like(filled[:, :1])
+    centred = torch.where(observed, filled - level, torch.zeros((), dtype=windows.dtype, device=windows.device))
+    return torch.stack([centred, observed.to(windows.dtype)], dim=-1), level
+
+
+def masked_loss(name: str, predicted: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the elementwise loss over the targets where ``mask`` holds."""
+    if name == "mae":
+        errors = (predicted - targets).abs()
+    elif name == "mse":
+        errors = (predicted - targets).square()
+    else:
+        errors = functional.huber_loss(predicted, targets, reduction="none")
+    weight = mask.to(errors.dtype)
+    return (errors * weight).sum() / weight.sum().clamp(min=1)
 
 
 class _Batches:
-    """Gathers normalised (inputs, targets) batches of an index from a 1-D device buffer."""
+    """Gathers (inputs, targets, target mask) of window start positions from a device buffer."""
 
-    def __init__(self, values: torch.Tensor, index: WindowIndex, normalization: str) -> None:
-        self.values, self.index, self.normalization = values, index, normalization
+    def __init__(self, values: torch.Tensor, windows: WindowSet, normalization: str) -> None:
+        self.values, self.windows, self.normalization = values, windows, normalization
+        index = windows.index
         device = values.device
-        self.input_offsets = torch.arange(index.input_size, device=device)
-        self.target_offsets = torch.arange(index.input_size, index.input_size + index.horizon, device=device)
+        self.input_size = index.input_size
+        self.offsets = torch.arange(index.input_size + index.horizon, device=device)
 
-    def starts(self, order: np.ndarray) -> torch.Tensor:
-        _, starts = self.index.locate(order)
-        return torch.from_numpy(starts).to(self.values.device)
+    def gather(self, series: torch.Tensor, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        positions = starts[:, None] + self.offsets
+        windows = self.values[positions]
+        inputs, level = normalize_windows(windows[:, : self.input_size], self.normalization)
+        raw_targets = windows[:, self.input_size :]
+        target_positions = positions[:, self.input_size :]
+        mask = (
+            (target_positions >= self.windows.target_lo[series, None])
+            & (target_positions < self.windows.target_hi[series, None])
+            & ~torch.isnan(raw_targets)
+        )
+        targets = torch.where(mask, raw_targets - level, torch.zeros((), dtype=raw_targets.dtype, device=mask.device))
+        return inputs, targets, mask
 
-    def gather(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        inputs = self.values[starts[:, None] + self.input_offsets]
-        targets = self.values[starts[:, None] + self.target_offsets]
-        level = window_level(inputs, self.normalization)
-        return (inputs - level).unsqueeze(-1), targets - level
+
+class WindowSampler:
+    """Draws window start positions for blocks of steps: a series uniformly among those with
+    windows then one of its windows (``series``), or a window uniformly (``window``)."""
+
+    def __init__(self, index: WindowIndex, how: str, seed: int) -> None:
+        self.index, self.how = index, how
+        self.rng = np.random.default_rng(seed)
+        self.with_windows = np.flatnonzero(index.counts > 0)
+
+    def draw(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Series number and buffer start of ``n`` windows."""
+        if self.how == "window":
+            return self.index.locate(self.rng.integers(0, len(self.index), n))
+        series = self.with_windows[self.rng.integers(0, self.with_windows.size, n)]
+        within = (self.rng.random(n) * self.index.counts[series]).astype(np.int64)
+        return series, self.index.first_start[series] + within * self.index.step
 
 
-def _forward(network: nn.Module, inputs: torch.Tensor, one_step: bool) -> torch.Tensor:
-    return network.one_step(inputs) if one_step else network(inputs)
-
-
-def _validation_loss(network: nn.Module, batches: _Batches, criterion: nn.Module, config: TrainingConfig) -> float:
+def _evaluate(network: nn.Module, batches: _Batches, config: TrainingConfig, horizon: int) -> float:
     network.eval()
-    total, count = torch.zeros((), device=batches.values.device), 0
-    starts = batches.starts(np.arange(len(batches.index)))
+    device = batches.values.device
+    series, starts = batches.windows.index.locate(np.arange(len(batches.windows.index)))
+    total, weight = torch.zeros((), device=device), torch.zeros((), device=device)
     with torch.no_grad():
-        for begin in range(0, starts.numel(), 4096):
-            inputs, targets = batches.gather(starts[begin : begin + 4096])
-            total = total + criterion(_forward(network, inputs, config.one_step), targets) * targets.shape[0]
-            count += targets.shape[0]
-    return float(total) / count
+        for begin in range(0, starts.size, 4096):
+            chunk = slice(begin, begin + 4096)
+            inputs, targets, mask = batches.gather(
+                torch.from_numpy(series[chunk]).to(device), torch.from_numpy(starts[chunk]).to(device)
+            )
+            count = mask.sum()
+            total += masked_loss(config.loss, network(inputs, horizon), targets, mask) * count
+            weight += count
+    network.train()
+    return float(total / weight.clamp(min=1))
+
+
+def _learning_rate(config: TrainingConfig, step: int) -> float:
+    """Cosine decay from ``learning_rate`` to a tenth of it over ``max_steps``."""
+    progress = min(step / max(config.max_steps, 1), 1.0)
+    return config.learning_rate * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 
 def train_network(
     network: nn.Module,
     values: torch.Tensor,
-    train_index: WindowIndex,
-    validation_index: WindowIndex | None,
+    train: WindowSet,
+    validation: WindowSet | None,
     config: TrainingConfig,
-    generator: torch.Generator,
+    seed: int,
     callback: ProgressCallback | None = None,
 ) -> list[dict[str, Any]]:
-    """Train ``network`` in place; returns one record per epoch.
+    """Train ``network`` in place for ``config.max_steps`` steps; returns one record per
+    evaluation (every ``eval_every`` steps).
 
-    Early stopping watches the validation loss (the training loss when there are no
-    validation windows) and restores the best weights. The learning rate halves when the
-    watched loss stalls for ``patience // 2`` epochs. An epoch whose training loss is not
-    finite ends training with the best weights so far (recorded as ``diverged``); if no epoch
-    was finite, TrainingError.
+    With validation windows, training stops when the validation loss has not improved for
+    ``patience`` evaluations and the best weights are restored; without, the last weights are
+    kept. ``time_budget`` (seconds) ends training early too. An evaluation block whose
+    training loss is not finite ends training with the last good weights (recorded as
+    ``diverged``); if the first one is not finite, TrainingError.
     """
     device = values.device
-    criterion = LOSSES[config.loss]()
+    horizon = train.index.horizon
     optimizer = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, config.patience // 2))
-    train_batches = _Batches(values, train_index, config.window_normalization)
-    validation = validation_index is not None and len(validation_index) > 0
-    validation_batches = _Batches(values, validation_index, config.window_normalization) if validation else None
+    batches = _Batches(values, train, config.window_normalization)
+    check = _Batches(values, validation, config.window_normalization) if validation is not None else None
+    sampler = WindowSampler(train.index, config.sampling, seed)
     clip = config.clip_norm if config.clip_norm else math.inf
     parameters = [p for p in network.parameters() if p.requires_grad]
     history: list[dict[str, Any]] = []
-    best_loss, best_state, stale = math.inf, None, 0
+    best_loss, best_state, good_state, stale = math.inf, None, None, 0
+    began = time.perf_counter()
+    network.train()
 
-    for epoch in range(1, config.max_epochs + 1):
-        began = time.perf_counter()
-        network.train()
-        order = torch.randperm(len(train_index), generator=generator).numpy()
-        starts = train_batches.starts(order)
+    step = 0
+    while step < config.max_steps:
+        block = min(config.eval_every, config.max_steps - step)
+        series, starts = sampler.draw(block * config.batch_size)
+        series_t = torch.from_numpy(series).to(device)
+        starts_t = torch.from_numpy(starts).to(device)
         loss_sum = torch.zeros((), device=device)
         norm_sum = torch.zeros((), device=device)
         norm_max = torch.zeros((), device=device)
         clipped = torch.zeros((), device=device)
-        steps = 0
-        for begin in range(0, starts.numel(), config.batch_size):
-            inputs, targets = train_batches.gather(starts[begin : begin + config.batch_size])
-            loss = criterion(_forward(network, inputs, config.one_step), targets)
+        done = 0
+        for k in range(block):
+            for group in optimizer.param_groups:
+                group["lr"] = _learning_rate(config, step + k)
+            chunk = slice(k * config.batch_size, (k + 1) * config.batch_size)
+            inputs, targets, mask = batches.gather(series_t[chunk], starts_t[chunk])
+            loss = masked_loss(config.loss, network(inputs, horizon), targets, mask)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             norm = torch.nn.utils.clip_grad_norm_(parameters, clip)
@@ -138,42 +213,66 @@ def train_network(
             norm_sum += norm
             norm_max = torch.maximum(norm_max, norm)
             clipped += norm > clip
-            steps += 1
-        train_loss = float(loss_sum) / steps
+            done += 1
+            if config.time_budget is not None and time.perf_counter() - began > config.time_budget:
+                break
+        step += done
+        train_loss = float(loss_sum) / done
         record: dict[str, Any] = {
-            "epoch": epoch,
+            "step": step,
             "train_loss": train_loss,
             "val_loss": None,
-            "grad_norm_mean": float(norm_sum) / steps,
+            "grad_norm_mean": float(norm_sum) / done,
             "grad_norm_max": float(norm_max),
-            "clipped_fraction": float(clipped) / steps,
+            "clipped_fraction": float(clipped) / done,
             "learning_rate": optimizer.param_groups[0]["lr"],
+            "seconds": time.perf_counter() - began,
         }
         if not math.isfinite(train_loss):
-            record.update(seconds=time.perf_counter() - began, diverged=True)
-            history.append(record)
-            if best_state is None:
+            history.append(dict(record, diverged=True))
+            if good_state is None:
                 raise TrainingError(
-                    f"the training loss was not finite in epoch {epoch} ({train_loss}); lower learning_rate, "
-                    "keep gradient clipping on (clip_norm), or check the data for extreme values."
+                    f"the training loss was not finite in the first {step} steps ({train_loss}); lower "
+                    "learning_rate, keep gradient clipping on (clip_norm), or check the data for extreme values."
                 )
+            network.load_state_dict(good_state)
             break
-        watched = train_loss
-        if validation_batches is not None:
-            record["val_loss"] = watched = _validation_loss(network, validation_batches, criterion, config)
-        scheduler.step(watched)
-        improved = watched < best_loss - 1e-9
-        if improved:
-            best_loss, best_state, stale = watched, copy.deepcopy(network.state_dict()), 0
-        else:
-            stale += 1
-        record.update(seconds=time.perf_counter() - began, best=improved)
+        good_state = copy.deepcopy(network.state_dict())
+        if check is not None:
+            record["val_loss"] = _evaluate(network, check, config, horizon)
+            if record["val_loss"] < best_loss - 1e-9:
+                best_loss, best_state, stale = record["val_loss"], good_state, 0
+            else:
+                stale += 1
         history.append(record)
         if callback is not None:
-            callback(dict(record, max_epochs=config.max_epochs))
+            callback(dict(record, max_steps=config.max_steps))
         if stale >= config.patience:
+            break
+        if config.time_budget is not None and record["seconds"] > config.time_budget:
             break
     if best_state is not None:
         network.load_state_dict(best_state)
     network.eval()
     return history
+
+
+def forecast_windows(
+    network: nn.Module, windows: torch.Tensor, h: int, *, normalization: str, recursive: bool
+) -> torch.Tensor:
+    """``h`` forecasts ``(batch, h)`` from windows on the front end's scale (NaN: not observed).
+
+    ``recursive`` networks predict one step, which is appended to the window; each new window
+    is normalised by its own level, exactly as in training.
+    """
+    with torch.no_grad():
+        if not recursive:
+            inputs, level = normalize_windows(windows, normalization)
+            return network(inputs, h) + level
+        outputs = []
+        for _ in range(h):
+            inputs, level = normalize_windows(windows, normalization)
+            step = network(inputs, 1) + level
+            outputs.append(step)
+            windows = torch.cat([windows[:, 1:], step], dim=1)
+        return torch.cat(outputs, dim=1)

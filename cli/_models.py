@@ -31,7 +31,7 @@ class NetworkOptions:
     dropout: float | None = None
     bidirectional: bool = False
     strategy: str | None = None
-    epochs: int | None = None
+    max_steps: int | None = None
     batch_size: int | None = None
     lr: float | None = None
     device: str | None = None
@@ -45,11 +45,24 @@ class NetworkOptions:
         return cls(**chosen)
 
     def params(self) -> dict[str, Any]:
-        names = {"layers": "num_layers", "epochs": "max_epochs", "lr": "learning_rate", "ensemble": "n_models"}
+        names = {"layers": "num_layers", "lr": "learning_rate", "ensemble": "n_models"}
         values = {names.get(key, key): value for key, value in self.__dict__.items() if value is not None}
         if not self.bidirectional:
             values.pop("bidirectional", None)
         return values
+
+
+def report_fallbacks(estimator: Any) -> None:
+    """One line on stderr when a fitted model treated some series specially (``fallbacks_``)."""
+    import typer
+
+    fallbacks = getattr(estimator, "fallbacks_", {})
+    if fallbacks:
+        shown = ", ".join(map(repr, list(fallbacks)[:5])) + (" ..." if len(fallbacks) > 5 else "")
+        first = next(iter(fallbacks.values()))
+        typer.echo(
+            f"Note: {estimator.column}: {len(fallbacks)} series handled specially ({shown}); e.g. {first}.", err=True
+        )
 
 
 def build_models(

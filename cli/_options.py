@@ -97,8 +97,14 @@ StrategyOption = Annotated[
     Strategy | None,
     typer.Option("--strategy", help="direct (default), recursive or seq2seq.", rich_help_panel=NETWORK_PANEL),
 ]
-Epochs = Annotated[
-    int | None, typer.Option(min=1, help="Training epochs (default: 30).", rich_help_panel=NETWORK_PANEL)
+MaxSteps = Annotated[
+    int | None,
+    typer.Option(
+        "--max-steps",
+        min=1,
+        help="Training steps of --batch-size sampled windows (default: 6000); cost does not grow with the data.",
+        rich_help_panel=NETWORK_PANEL,
+    ),
 ]
 BatchSize = Annotated[int | None, typer.Option(min=1, help="Batch size (default: 32).", rich_help_panel=NETWORK_PANEL)]
 LearningRate = Annotated[

@@ -10,7 +10,7 @@ from typing import Any
 
 @contextlib.contextmanager
 def model_progress(total: int, quiet: bool) -> Iterator[Callable[..., Any]]:
-    """Yields ``update(description, advance=0, epoch=None)``; a rich progress bar when shown."""
+    """Yields ``update(description, advance=0, )``; a rich progress bar when shown."""
     if quiet or not sys.stderr.isatty():
         yield lambda *args, **kwargs: None
         return

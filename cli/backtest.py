@@ -72,7 +72,7 @@ def run_backtest(
     as_json: bool,
 ) -> None:
     """Backtest, print the aggregate table, write what was asked for."""
-    from forecastrnn.backtest import backtest
+    from forecastrnn.backtesting import backtest
     from forecastrnn.data import season_length_for
     from forecastrnn.metrics import evaluate
     from forecastrnn.report import BacktestReport, write_report
@@ -175,7 +175,7 @@ def backtest_command(
     dropout: o.Dropout = None,
     bidirectional: o.Bidirectional = False,
     strategy: o.StrategyOption = None,
-    epochs: o.Epochs = None,
+    max_steps: o.MaxSteps = None,
     batch_size: o.BatchSize = None,
     lr: o.LearningRate = None,
     device: o.Device = None,
@@ -226,7 +226,7 @@ def benchmark_command(
     report: Report = None,
     scores: Scores = None,
     season_length: o.SeasonLength = None,
-    epochs: o.Epochs = None,
+    max_steps: o.MaxSteps = None,
     seed: o.Seed = 0,
     n_jobs: o.Jobs = 1,
     quiet: o.Quiet = False,
@@ -255,7 +255,7 @@ def benchmark_command(
         season_length=season_length,
         seed=seed,
         n_jobs=n_jobs,
-        network=NetworkOptions(epochs=epochs),
+        network=NetworkOptions(max_steps=max_steps),
         read_options={},
         quiet=quiet,
         as_json=as_json,

@@ -6,7 +6,7 @@ import typer
 
 from . import _options as o
 from ._errors import handle_errors
-from ._models import RECURRENT, NetworkOptions
+from ._models import RECURRENT, NetworkOptions, report_fallbacks
 from ._output import emit
 from ._progress import model_progress
 from ._run import prepare
@@ -35,7 +35,7 @@ def forecast_command(
     dropout: o.Dropout = None,
     bidirectional: o.Bidirectional = False,
     strategy: o.StrategyOption = None,
-    epochs: o.Epochs = None,
+    max_steps: o.MaxSteps = None,
     batch_size: o.BatchSize = None,
     lr: o.LearningRate = None,
     device: o.Device = None,
@@ -72,9 +72,10 @@ def forecast_command(
         for number, (name, estimator) in enumerate(zip(model, models, strict=True), start=1):
             update(f"fitting {estimator.column} ({number}/{len(models)})")
             if name.lower() in RECURRENT:
-                estimator.fit(panel, callback=lambda record, label=estimator.column: update(_epoch_text(label, record)))
+                estimator.fit(panel, callback=lambda record, label=estimator.column: update(step_text(label, record)))
             else:
                 estimator.fit(panel)
+            report_fallbacks(estimator)
             levels = tuple(level) if estimator.supports_intervals else ()
             if level and not levels:
                 typer.echo(f"Note: {estimator.column} gives point forecasts only (no --level intervals yet).", err=True)
@@ -85,6 +86,7 @@ def forecast_command(
     emit(forecasts, output=output, as_json=as_json, title=f"Forecast of {data}, {horizon} steps")
 
 
-def _epoch_text(label: str, record: dict) -> str:
+def step_text(label: str, record: dict) -> str:
+    """Progress line of a network's training from its callback record."""
     member = f" network {record['model'] + 1}/{record['n_models']}," if record.get("n_models", 1) > 1 else ""
-    return f"fitting {label}:{member} epoch {record['epoch']}/{record['max_epochs']}, loss {record['train_loss']:.4f}"
+    return f"fitting {label}:{member} step {record['step']}/{record['max_steps']}, loss {record['train_loss']:.4f}"

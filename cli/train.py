@@ -12,10 +12,11 @@ from forecastrnn.errors import ConfigError
 from . import _options as o
 from ._data import load_panel
 from ._errors import handle_errors
-from ._models import RECURRENT, NetworkOptions
+from ._models import RECURRENT, NetworkOptions, report_fallbacks
 from ._output import emit
 from ._progress import model_progress
 from ._run import prepare
+from .forecast import step_text
 
 SaveDir = Annotated[Path, typer.Option("--save", help="Directory to save the trained model in.")]
 ModelDir = Annotated[Path, typer.Option("--model-dir", help="Directory of a model saved by `forecastrnn train`.")]
@@ -46,7 +47,7 @@ def train_command(
     dropout: o.Dropout = None,
     bidirectional: o.Bidirectional = False,
     strategy: o.StrategyOption = None,
-    epochs: o.Epochs = None,
+    max_steps: o.MaxSteps = None,
     batch_size: o.BatchSize = None,
     lr: o.LearningRate = None,
     device: o.Device = None,
@@ -74,13 +75,10 @@ def train_command(
         network=network,
         read_options=read_options,
     )
-    with model_progress(estimator.max_epochs * estimator.n_models, quiet) as update:
-        estimator.fit(
-            panel,
-            callback=lambda record: update(
-                f"training {estimator.column}: epoch {record['epoch']}, loss {record['train_loss']:.4f}", 1
-            ),
-        )
+    evaluations = -(-estimator.max_steps // estimator.eval_every) * estimator.n_models
+    with model_progress(evaluations, quiet) as update:
+        estimator.fit(panel, callback=lambda record: update(step_text(estimator.column, record), 1))
+    report_fallbacks(estimator)
     estimator.save(save)
     typer.echo(
         f"Saved {estimator.column} (horizon {estimator.horizon_}, {len(estimator.ids_)} series) to {save}", err=True

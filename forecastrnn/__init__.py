@@ -33,7 +33,7 @@ _LAZY = {
     "ETS": "forecastrnn.models",
     "ARIMA": "forecastrnn.models",
     "AutoARIMA": "forecastrnn.models",
-    "backtest": "forecastrnn.backtest",
+    "backtest": "forecastrnn.backtesting",
     "evaluate": "forecastrnn.metrics",
     "summarize": "forecastrnn.metrics",
 }

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastrnn.backtest import backtest
+from forecastrnn.backtesting import backtest
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError
 from forecastrnn.models import ETS, AutoARIMA, LSTMForecaster, Naive, SeasonalNaive
@@ -66,7 +66,7 @@ def test_refit_policies(refit, fits):
         SeasonalNaive(),
         ETS(error="add", trend="none", seasonal="add"),
         AutoARIMA(max_P=1, max_Q=1),
-        LSTMForecaster(hidden_size=8, max_epochs=2, input_size=12, horizon=6, device="cpu"),
+        LSTMForecaster(hidden_size=8, max_steps=20, input_size=12, horizon=6, device="cpu"),
     ],
     ids=lambda m: m.name,
 )
@@ -88,7 +88,7 @@ def test_no_look_ahead_future_values_do_not_move_a_cutoffs_forecasts(model, refi
 def test_intervals_where_models_have_them():
     cv = backtest(
         LUNGS,
-        [SeasonalNaive(), LSTMForecaster(hidden_size=4, max_epochs=1, input_size=12, horizon=6)],
+        [SeasonalNaive(), LSTMForecaster(hidden_size=4, max_steps=10, input_size=12, horizon=6)],
         h=6,
         level=(80,),
     )
@@ -112,3 +112,11 @@ def test_parallel_cutoffs_give_identical_results():
     serial = backtest(LUNGS, models, h=6, n_windows=3, level=(80,))
     parallel = backtest(LUNGS, models, h=6, n_windows=3, level=(80,), n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
+
+
+def test_the_top_level_backtest_is_the_function_even_after_its_module_was_imported():
+    import forecastrnn
+    import forecastrnn.backtesting  # noqa: F401 - importing the module must not shadow the function
+
+    assert callable(forecastrnn.backtest)
+    assert forecastrnn.backtest is forecastrnn.backtesting.backtest

@@ -104,7 +104,7 @@ def test_forecast_with_a_network_notes_missing_intervals(tmp_path):
         "lstm",
         "-H",
         "3",
-        "--epochs",
+        "--max-steps",
         "1",
         "--hidden-size",
         "4",
@@ -218,7 +218,7 @@ def test_backtest_refit_option_is_checked():
 
 
 def test_benchmark_runs_the_standard_models():
-    result = runner.invoke(app, ["benchmark", "us_accidental_deaths", "--epochs", "1", "--json", "-q"])
+    result = runner.invoke(app, ["benchmark", "us_accidental_deaths", "--max-steps", "1", "--json", "-q"])
     assert result.exit_code == 0, result.output
     assert [row["model"] for row in json.loads(result.stdout)] == [
         "RNN",
@@ -240,7 +240,7 @@ def test_train_then_predict_round_trip(tmp_path):
         "gru",
         "-H",
         "6",
-        "--epochs",
+        "--max-steps",
         "1",
         "--hidden-size",
         "4",

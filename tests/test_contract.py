@@ -13,7 +13,7 @@ from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, NotFittedError
 
 FAST_SETTINGS = {
-    models.RecurrentForecaster: {"hidden_size": 8, "max_epochs": 2, "input_size": 12, "horizon": 6, "device": "cpu"},
+    models.RecurrentForecaster: {"hidden_size": 8, "max_steps": 20, "input_size": 12, "horizon": 6, "device": "cpu"},
     models.ETS: {"error": "add", "trend": "none", "seasonal": "add"},
     models.AutoARIMA: {"max_P": 1, "max_Q": 1},
     models.LocalForecaster: {},

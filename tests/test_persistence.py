@@ -12,7 +12,7 @@ from forecastrnn.datasets import load
 from forecastrnn.errors import ModelFileError
 from forecastrnn.models import GRUForecaster, LSTMForecaster, load_model
 
-FAST = {"hidden_size": 8, "max_epochs": 2, "input_size": 12, "horizon": 6, "device": "cpu"}
+FAST = {"hidden_size": 8, "max_steps": 20, "input_size": 12, "horizon": 6, "device": "cpu"}
 LUNGS = load("uk_lung_deaths")
 
 
@@ -34,7 +34,7 @@ def test_directory_holds_json_and_safetensors_only(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "weights.safetensors"]
     config = json.loads((tmp_path / "model" / "config.json").read_text())
-    assert config["format_version"] == 1
+    assert config["format_version"] == 2
     assert config["class"] == "GRUForecaster"
     assert {"forecastrnn", "torch"} <= set(config["versions"])
     assert config["state"]["ids"] == ["female", "male"]
@@ -72,7 +72,7 @@ def test_a_pickle_in_place_of_the_weights_is_rejected_without_running_it(fitted,
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda c: c.update(format_version=99), r"format version 99; this forecastrnn .* reads version 1"),
+        (lambda c: c.update(format_version=99), r"format version 99; this forecastrnn .* reads version 2"),
         (lambda c: c.update({"class": "os.system"}), r"names class 'os.system', which is not a forecastrnn model"),
         (lambda c: c["state"].update(input_size=5), r"inconsistent model"),
         (lambda c: c["params"].update(hidden_size=4), r"inconsistent model"),

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from forecastrnn import backtest
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError, NotFittedError, TrainingError
-from forecastrnn.models import GRUForecaster, LSTMForecaster, RNNForecaster, ShortSeriesWarning
-from forecastrnn.models._recurrent import epochs_to_retrain
+from forecastrnn.models import GRUForecaster, LSTMForecaster, RNNForecaster, ScalingChangeWarning
+from forecastrnn.models._recurrent import steps_to_retrain
 
-FAST = {"hidden_size": 8, "max_epochs": 2, "input_size": 12, "horizon": 6, "batch_size": 16, "device": "cpu"}
+FAST = {
+    "hidden_size": 8,
+    "max_steps": 40,
+    "eval_every": 10,
+    "input_size": 12,
+    "horizon": 6,
+    "batch_size": 16,
+    "device": "cpu",
+}
 LUNGS = load("uk_lung_deaths")
 
 
@@ -53,7 +66,9 @@ def test_loss_falls_on_a_clean_sine():
         hidden_size=16,
         input_size=14,
         horizon=7,
-        max_epochs=15,
+        max_steps=300,
+        eval_every=30,
+        loss_weight="none",
         validation_size=0,
         scaler="standard",
         deseasonalize=False,
@@ -93,9 +108,9 @@ def test_training_history_reports_gradients_and_phases():
     assert (history["grad_norm_max"] >= history["grad_norm_mean"]).all()
 
 
-def test_retraining_length_prefers_more_epochs_when_validation_is_flat():
-    flat = [{"epoch": e, "val_loss": v} for e, v in enumerate([1.0, 0.9, 0.905, 0.91, 1.2], start=1)]
-    assert epochs_to_retrain(flat) == 4  # 0.91 is within 2% of the best 0.9; 1.2 is not
+def test_retraining_length_prefers_more_steps_when_validation_is_flat():
+    flat = [{"step": 10 * e, "val_loss": v} for e, v in enumerate([1.0, 0.9, 0.905, 0.91, 1.2], start=1)]
+    assert steps_to_retrain(flat) == 40  # 0.91 is within 2% of the best 0.9; 1.2 is not
 
 
 def test_without_retraining_the_best_weights_are_kept():
@@ -117,16 +132,127 @@ def test_history_forecasts_new_and_unseen_series_without_training():
     pd.testing.assert_frame_equal(model.predict(6, history=LUNGS), model.predict(6))
 
 
-def test_short_series_are_named_or_dropped_and_reported():
-    short = pd.concat(
-        [LUNGS, pd.DataFrame({"unique_id": "tiny", "ds": pd.date_range("1979-01-01", periods=12, freq="MS"), "y": 1.0})]
+def _with_series(panel: pd.DataFrame, uid: str, n: int, position: int) -> pd.DataFrame:
+    """``panel`` with a series of ``n`` values ending with the others, inserted as series number ``position``."""
+    end = panel["ds"].max()
+    extra = pd.DataFrame(
+        {"unique_id": uid, "ds": pd.date_range(end=end, periods=n, freq="MS"), "y": 1500.0 + 100 * np.arange(n) % 7}
     )
-    with pytest.raises(DataError, match=r"'tiny' \(12\).*drop_short=True"):
-        LSTMForecaster(**FAST).fit(short)
-    with pytest.warns(ShortSeriesWarning, match=r"left out 1 series shorter than 18 observations.*'tiny'"):
-        model = LSTMForecaster(drop_short=True, **FAST).fit(short)
-    assert model.dropped_series_ == ["tiny"]
-    assert "tiny" not in set(model.predict(6)["unique_id"])
+    groups = [group for _, group in panel.groupby("unique_id", sort=False)]
+    groups.insert(position, extra)
+    return pd.concat(groups, ignore_index=True)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+@pytest.mark.parametrize("n", [1, 2, 5, 17])
+def test_short_series_anywhere_in_a_panel_are_forecast_and_reported(position, n):
+    panel = _with_series(LUNGS, "short", n, position)
+    model = LSTMForecaster(**FAST).fit(panel)
+    forecast = model.predict(6)
+    assert forecast.groupby("unique_id").size().to_dict() == {"female": 6, "male": 6, "short": 6}
+    assert np.isfinite(forecast["LSTM"]).all()
+    assert list(model.fallbacks_) == ["short"]
+    assert f"{n} observation" in model.fallbacks_["short"]
+
+
+def test_a_panel_of_only_single_values_is_a_clear_error():
+    single = LUNGS.groupby("unique_id").head(1)
+    with pytest.raises(DataError, match="every series has a single observation"):
+        LSTMForecaster(**FAST).fit(single)
+
+
+def test_short_series_do_not_change_the_windows_of_long_ones():
+    model = LSTMForecaster(**FAST).fit(_with_series(LUNGS, "short", 9, 1))
+    assert model.fallbacks_ == {
+        "short": "9 observations, fewer than input_size 12 + horizon 6: windows left-padded (masked)"
+    }
+
+
+def test_dates_in_year_one_train_without_nan():
+    old = LUNGS.assign(ds=LUNGS["ds"].dt.as_unit("s") - pd.DateOffset(years=1973))
+    assert old["ds"].min().year == 1
+    model = LSTMForecaster(**FAST).fit(old)
+    forecast = model.predict(6)
+    assert np.isfinite(model.training_history["train_loss"]).all()
+    assert np.isfinite(forecast["LSTM"]).all()
+    assert forecast["ds"].iloc[0] == pd.Timestamp("0007-01-01")
+    assert np.abs(model.front_end_.seasonal_).sum() > 0  # seasonal positions were found, not all in one
+
+
+def test_a_zero_in_newer_history_changes_only_that_series():
+    model = LSTMForecaster(**FAST).fit(LUNGS)
+    assert model.front_end_.log_.all()
+    zero = LUNGS.copy()
+    zero.loc[zero.index[(zero["unique_id"] == "male").to_numpy()][-20], "y"] = 0.0
+    with pytest.warns(ScalingChangeWarning, match=r"1 series log-scaled in training .* 'male'"):
+        changed = model.predict(6, history=zero)
+    same = model.predict(6, history=LUNGS)
+    female = changed["unique_id"] == "female"
+    np.testing.assert_array_equal(changed.loc[female, "LSTM"], same.loc[female, "LSTM"])
+    assert np.isfinite(changed["LSTM"]).all()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lengths=st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=4),
+    scale=st.sampled_from([1e-6, 1.0, 1e6]),
+    shift=st.sampled_from([-1.0, 0.0, 1.0]),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_training_on_any_finite_panel_gives_finite_forecasts(lengths, scale, shift, seed):
+    rng = np.random.default_rng(seed)
+    lengths[0] = max(lengths[0], 2)
+    panel = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": f"s{i}",
+                    "ds": pd.date_range("2000-01-01", periods=n, freq="MS"),
+                    "y": scale * (shift + rng.standard_normal(n).cumsum()),
+                }
+            )
+            for i, n in enumerate(lengths)
+        ],
+        ignore_index=True,
+    )
+    model = LSTMForecaster(**dict(FAST, max_steps=10)).fit(panel)
+    assert np.isfinite(model.training_history["train_loss"]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast = model.predict(6)
+    assert np.isfinite(forecast["LSTM"]).all()
+    assert len(forecast) == 6 * len(lengths)
+
+
+def test_recursive_prediction_normalises_each_window_as_in_training():
+    model = GRUForecaster(strategy="recursive", deseasonalize=False, **FAST).fit(LUNGS)
+    assert model.front_end_.log_.all()  # log scaling without seasonal indices: no statistics to re-estimate
+    three = model.predict(3)
+    history = LUNGS.copy()
+    for step in range(3):
+        one = model.predict(1, history=history)
+        expected = three.groupby("unique_id").nth(step)
+        np.testing.assert_allclose(one["GRU"].to_numpy(), expected["GRU"].to_numpy(), rtol=1e-5)
+        history = pd.concat([history, one.rename(columns={"GRU": "y"})], ignore_index=True)
+
+
+def test_validation_shorter_than_the_horizon_still_stops_early():
+    model = LSTMForecaster(validation_size=3, **FAST).fit(LUNGS)
+    select = model.training_history.query("phase == 'select'")
+    assert select["val_loss"].notna().all()
+    with pytest.raises(ConfigError, match="validation_size=80 leaves no series with a validation window"):
+        LSTMForecaster(**dict(FAST, validation_size=80)).fit(LUNGS.groupby("unique_id").head(60))
+
+
+def test_the_budget_stops_at_the_step_count():
+    history = LSTMForecaster(**dict(FAST, max_steps=35, eval_every=10)).fit(LUNGS).training_history
+    assert history["step"].tolist() == [10, 20, 30, 35]
+
+
+def test_a_time_budget_ends_training_early():
+    history = LSTMForecaster(**dict(FAST, max_steps=10**6, eval_every=5, time_budget=0.5)).fit(LUNGS).training_history
+    assert history["step"].iloc[-1] < 10**6
+    assert history["seconds"].iloc[-1] < 30
 
 
 def test_errors_before_and_at_fit():
@@ -151,16 +277,20 @@ def test_recursive_and_seq2seq_run_past_their_horizon():
 
 def test_a_loss_that_is_never_finite_is_a_clear_error():
     huge = LUNGS.assign(y=LUNGS["y"] * 1e36)
-    with pytest.raises(TrainingError, match="training loss was not finite in epoch 1"):
+    with pytest.raises(TrainingError, match="training loss was not finite in the first 10 steps"):
         LSTMForecaster(scaler="none", deseasonalize=False, window_normalization="none", **FAST).fit(huge)
 
 
 def test_no_look_ahead_future_values_do_not_move_a_forecast():
+    """The whole panel goes in; values after the first cutoff are changed; the forecasts made
+    at that cutoff (front end, windows and validation fit on data up to it only) must not move."""
     cutoff = pd.Timestamp("1978-12-01")
     changed = LUNGS.assign(y=np.where(LUNGS["ds"] > cutoff, LUNGS["y"] * 10, LUNGS["y"]))
-    forecasts = []
+    results = []
     for panel in (LUNGS, changed):
-        past = panel[panel["ds"] <= cutoff].reset_index(drop=True)
-        model = LSTMForecaster(**FAST).fit(past)
-        forecasts.append(model.predict(6, history=past))
-    pd.testing.assert_frame_equal(*forecasts, check_exact=True)
+        model = LSTMForecaster(validation_size=6, **FAST)
+        cv = backtest(panel, [model], h=6, n_windows=2, step=6, refit=True)
+        results.append(cv[cv["cutoff"] == cutoff].reset_index(drop=True))
+    assert len(results[0]) == 12
+    pd.testing.assert_series_equal(results[0]["LSTM"], results[1]["LSTM"], check_exact=True)
+    assert not np.allclose(results[0]["y"], results[1]["y"])  # the future was indeed changed

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from forecastrnn.backtest import backtest
+from forecastrnn.backtesting import backtest
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError
 from forecastrnn.models import Drift, Naive, SeasonalNaive

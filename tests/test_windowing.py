@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastrnn.errors import ConfigError
-from forecastrnn.windowing import SeriesBuffer, make_windows, train_validation_windows
+from forecastrnn.windowing import PaddedBuffer, SeriesBuffer, make_windows, train_validation_windows
 
 # Three series of lengths 10, 3 and 12; each value encodes (series, position) as 100 * s + t.
 OFFSETS = np.array([0, 10, 13, 25])
@@ -116,3 +116,28 @@ def test_index_matches_brute_force_enumeration(lengths, input_size, horizon, ste
     assert list(zip(series.tolist(), inputs[:, 0].astype(int).tolist(), strict=True)) == expected
     window = np.concatenate([inputs, targets], axis=1)
     assert ((window // 1000) == series[:, None]).all()
+
+
+def test_padded_windows_keep_long_series_full_and_give_short_ones_what_they_have():
+    lengths = np.array([30, 10, 4, 1])
+    offsets = np.r_[0, np.cumsum(lengths)]
+    values = np.arange(offsets[-1], dtype=float)
+    padded = PaddedBuffer.build(values, offsets, input_size=8, horizon=5)
+    for i in range(lengths.size):
+        start = padded.data_start[i]
+        np.testing.assert_array_equal(padded.values[start : start + lengths[i]], values[offsets[i] : offsets[i + 1]])
+    index = padded.training_windows()
+    # full windows only (30 - 8 - 5 + 1); all with a full horizon (10 - 5); one observed target at least (4 - 1); none
+    assert index.counts.tolist() == [18, 5, 3, 0]
+    series, starts = index.locate(np.arange(len(index)))
+    windows = padded.values[starts[:, None] + np.arange(13)]
+    observed_inputs = np.isfinite(windows[:, :8]).sum(axis=1)
+    observed_targets = np.isfinite(windows[:, 8:]).sum(axis=1)
+    assert (observed_inputs[series == 0] == 8).all()
+    assert (observed_inputs >= 1).all()
+    assert (observed_targets >= 1).all()
+    assert (observed_targets[series <= 1] == 5).all()
+    tail = padded.tail_windows(np.array([7, 3, 0, 0]))
+    assert tail.counts.tolist() == [3, 1, 0, 0]
+    _, last = tail.locate(np.array([2, 3]))
+    np.testing.assert_array_equal(last + 13, padded.data_start[:2] + lengths[:2])  # ends at the series' end

@@ -121,9 +121,10 @@ class RecurrentForecaster(BaseForecaster):
         bidirectional: bool = False,
         nonlinearity: str = "tanh",
         loss: str = "mae",
+        loss_weight: str = "mase",
         learning_rate: float = 1e-3,
         batch_size: int = 32,
-        max_steps: int = 1000,
+        max_steps: int = 6000,
         eval_every: int = 50,
         patience: int = 5,
         validation_size: int = 0,
@@ -149,6 +150,7 @@ class RecurrentForecaster(BaseForecaster):
         self.bidirectional = bidirectional
         self.nonlinearity = nonlinearity
         self.loss = loss
+        self.loss_weight = loss_weight
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_steps = max_steps
@@ -192,6 +194,7 @@ class RecurrentForecaster(BaseForecaster):
         )
         _require("dropout", self.dropout, isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1, "in [0, 1)")
         _require("loss", self.loss, self.loss in LOSSES, f"one of {', '.join(LOSSES)}")
+        _require("loss_weight", self.loss_weight, self.loss_weight in LOSS_WEIGHTS, f"one of {', '.join(LOSS_WEIGHTS)}")
         _require("learning_rate", self.learning_rate, _positive_number(self.learning_rate), "a number > 0")
         _require("clip_norm", self.clip_norm, self.clip_norm is None or _positive_number(self.clip_norm), "None or > 0")
         budget = self.time_budget
@@ -308,14 +311,15 @@ class RecurrentForecaster(BaseForecaster):
         padded = PaddedBuffer.build(scaled, buffer.offsets, self.input_size_, self.window_horizon_)
         return torch.as_tensor(padded.values, device=device), padded
 
-    @staticmethod
     def _window_set(
-        index: Any, padded: PaddedBuffer, lo: np.ndarray | int, hi: np.ndarray, device: torch.device
+        self, index: Any, padded: PaddedBuffer, lo: np.ndarray | int, hi: np.ndarray, device: torch.device
     ) -> WindowSet:
+        weight = mase_weights(padded, hi, max(self.season_length_, 1)) if self.loss_weight == "mase" else None
         return WindowSet(
             index=index,
             target_lo=torch.as_tensor(padded.data_start + lo, device=device),
             target_hi=torch.as_tensor(padded.data_start + hi, device=device),
+            series_weight=None if weight is None else torch.as_tensor(weight, dtype=torch.float32, device=device),
         )
 
     def _short_series_notes(self, lengths: np.ndarray) -> dict[Any, str]:
@@ -562,6 +566,31 @@ class RecurrentForecaster(BaseForecaster):
         if not consistent:
             raise ValueError("the saved series state does not match the number of series")
         self.is_fitted_ = True
+
+
+LOSS_WEIGHTS = ("mase", "none")
+
+
+def mase_weights(padded: PaddedBuffer, end: np.ndarray, lag: int) -> np.ndarray:
+    """Per-series loss weights that put the loss on the scale of MASE: the inverse of each
+    series' in-sample seasonal-naive mean absolute error on the network's scale (its first
+    ``end`` values), divided by the median so that weights average near one, and clipped to
+    [0.1, 10] so that a flat or a wild series cannot dominate training."""
+    values = padded.values.astype(np.float64)
+    differences = np.abs(values[lag:] - values[:-lag])
+    series = np.repeat(np.arange(padded.lengths.size), padded.lengths)
+    position = np.arange(series.size) - np.repeat(np.cumsum(padded.lengths) - padded.lengths, padded.lengths)
+    buffer_position = padded.data_start[series] + position
+    keep = (position >= lag) & (position < np.broadcast_to(end, padded.lengths.shape)[series])
+    scored = differences[buffer_position[keep] - lag]
+    sums = np.bincount(series[keep], scored, minlength=padded.lengths.size)
+    counts = np.bincount(series[keep], minlength=padded.lengths.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = sums / counts
+    usable = np.isfinite(scales) & (scales > 0)
+    median = float(np.median(scales[usable])) if usable.any() else 1.0
+    scales = np.where(usable, scales, median)
+    return np.clip(median / scales, 0.1, 10.0)
 
 
 STEP_TOLERANCE = 0.02

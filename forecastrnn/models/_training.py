@@ -61,6 +61,7 @@ class WindowSet:
     index: WindowIndex
     target_lo: torch.Tensor
     target_hi: torch.Tensor
+    series_weight: torch.Tensor | None = None
 
 
 def normalize_windows(windows: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,16 +79,16 @@ def normalize_windows(windows: torch.Tensor, how: str) -> tuple[torch.Tensor, to
     return torch.stack([centred, observed.to(windows.dtype)], dim=-1), level
 
 
-def masked_loss(name: str, predicted: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean of the elementwise loss over the targets where ``mask`` holds."""
+def masked_loss(name: str, predicted: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Weighted elementwise loss summed over the targets, divided by how many have a weight
+    (zero weight: not observed, or not to be scored)."""
     if name == "mae":
         errors = (predicted - targets).abs()
     elif name == "mse":
         errors = (predicted - targets).square()
     else:
         errors = functional.huber_loss(predicted, targets, reduction="none")
-    weight = mask.to(errors.dtype)
-    return (errors * weight).sum() / weight.sum().clamp(min=1)
+    return (errors * weight).sum() / (weight > 0).sum().clamp(min=1)
 
 
 class _Batches:
@@ -112,7 +113,10 @@ class _Batches:
             & ~torch.isnan(raw_targets)
         )
         targets = torch.where(mask, raw_targets - level, torch.zeros((), dtype=raw_targets.dtype, device=mask.device))
-        return inputs, targets, mask
+        weight = mask.to(targets.dtype)
+        if self.windows.series_weight is not None:
+            weight = weight * self.windows.series_weight[series, None]
+        return inputs, targets, weight
 
 
 class WindowSampler:
@@ -144,7 +148,7 @@ def _evaluate(network: nn.Module, batches: _Batches, config: TrainingConfig, hor
             inputs, targets, mask = batches.gather(
                 torch.from_numpy(series[chunk]).to(device), torch.from_numpy(starts[chunk]).to(device)
             )
-            count = mask.sum()
+            count = (mask > 0).sum()
             total += masked_loss(config.loss, network(inputs, horizon), targets, mask) * count
             weight += count
     network.train()

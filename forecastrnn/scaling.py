@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from .errors import ConfigError, DataError, ModelFileError, NotFittedError
 from .windowing import SeriesBuffer
@@ -73,6 +72,8 @@ class SeriesScaler:
     def _fit_transform(self, train: np.ndarray, series: np.ndarray, n_series: int) -> np.ndarray | None:
         if self.transform_name != "boxcox":
             return None
+        from scipy import stats
+
         self._check_domain(train, series, 0.0, "boxcox needs values > 0")
         bounds = np.flatnonzero(np.r_[True, series[1:] != series[:-1], True])
         lambdas = np.empty(n_series)
@@ -113,6 +114,8 @@ class SeriesScaler:
             self._check_domain(values, series, -1.0, "log1p needs values > -1")
             return np.log1p(values)
         if self.transform_name == "boxcox":
+            from scipy import special
+
             self._check_domain(values, series, 0.0, "boxcox needs values > 0")
             return special.boxcox(values, self.lambda_[series])
         return values
@@ -141,6 +144,8 @@ class SeriesScaler:
         elif self.transform_name == "log1p":
             unscaled = np.expm1(unscaled)
         elif self.transform_name == "boxcox":
+            from scipy import special
+
             unscaled = special.inv_boxcox(unscaled, self.lambda_[np.broadcast_to(series, values.shape)])
         return unscaled.astype(values.dtype, copy=False)
 

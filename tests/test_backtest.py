@@ -116,7 +116,7 @@ def test_parallel_cutoffs_give_identical_results():
 
 def test_the_top_level_backtest_is_the_function_even_after_its_module_was_imported():
     import forecastrnn
-    import forecastrnn.backtesting  # noqa: F401 - importing the module must not shadow the function
+    import forecastrnn.backtesting
 
     assert callable(forecastrnn.backtest)
     assert forecastrnn.backtest is forecastrnn.backtesting.backtest

@@ -308,3 +308,18 @@ def test_ctrl_c_exits_130_cleanly(monkeypatch, tmp_path):
     assert result.exit_code == 130
     assert result.stderr.strip() == "Interrupted."
     assert list(tmp_path.iterdir()) == []
+
+
+def test_forecast_with_a_short_series_succeeds_and_says_what_was_done(tmp_path):
+    t = pd.date_range("1990-01-01", periods=60, freq="MS")
+    long = pd.DataFrame({"unique_id": "long", "ds": t, "y": 100 + (t.month % 12) * 3.0})
+    short = pd.DataFrame({"unique_id": "short", "ds": t[-7:], "y": [5.0, 6, 7, 6, 5, 6, 7]})
+    data = tmp_path / "panel.csv"
+    pd.concat([long, short]).to_csv(data, index=False)
+    out = tmp_path / "forecast.csv"
+    args = ["forecast", str(data), "--model", "lstm", "--horizon", "6", "--max-steps", "20", "-q", "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "LSTM: 1 series handled specially ('short')" in result.stderr
+    forecast = pd.read_csv(out)
+    assert forecast.groupby("unique_id").size().to_dict() == {"long": 6, "short": 6}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,18 @@ class Strategy(str, Enum):
     direct = "direct"
     recursive = "recursive"
     seq2seq = "seq2seq"
+
+
+def _positive(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value} is not allowed: give a number > 0.")
+    return value
+
+
+def _device(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
+        raise typer.BadParameter(f"{value!r} is not a device: give auto, cpu, cuda, cuda:N or mps.")
+    return value
 
 
 READ_OPTIONS = ("id_col", "time_col", "target_col", "freq", "date_format", "sep", "decimal", "sort")
@@ -48,7 +61,9 @@ Horizon = Annotated[
         "--horizon", "-H", min=1, help="Steps to forecast (default: the dataset's usual horizon, or one season)."
     ),
 ]
-Levels = Annotated[list[int], typer.Option("--level", help="Prediction interval level in percent (repeatable).")]
+Levels = Annotated[
+    list[int], typer.Option("--level", min=1, max=99, help="Prediction interval level in percent (repeatable).")
+]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to .csv, .parquet or .json.")]
 IdCol = Annotated[str | None, typer.Option(help="Series id column (long format).", rich_help_panel=DATA_PANEL)]
 TimeCol = Annotated[str | None, typer.Option(help="Time column.", rich_help_panel=DATA_PANEL)]
@@ -108,16 +123,18 @@ MaxSteps = Annotated[
 ]
 BatchSize = Annotated[int | None, typer.Option(min=1, help="Batch size (default: 32).", rich_help_panel=NETWORK_PANEL)]
 LearningRate = Annotated[
-    float | None, typer.Option("--lr", min=0.0, help="Learning rate (default: 0.001).", rich_help_panel=NETWORK_PANEL)
+    float | None,
+    typer.Option("--lr", callback=_positive, help="Learning rate (default: 0.001).", rich_help_panel=NETWORK_PANEL),
 ]
 Device = Annotated[
-    str | None, typer.Option(help="auto, cpu, cuda or mps (default: auto).", rich_help_panel=NETWORK_PANEL)
+    str | None,
+    typer.Option(callback=_device, help="auto, cpu, cuda or mps (default: auto).", rich_help_panel=NETWORK_PANEL),
 ]
 Ensemble = Annotated[
     int | None,
     typer.Option(min=1, help="Networks per model, forecasts averaged (default: 1).", rich_help_panel=NETWORK_PANEL),
 ]
-Seed = Annotated[int, typer.Option(help="Random seed of the networks.")]
+Seed = Annotated[int, typer.Option(min=0, help="Random seed of the networks.")]
 Jobs = Annotated[int, typer.Option("--n-jobs", help="Parallel workers for the statistical models.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from forecastrnn._atomic import atomic_path
+from forecastrnn._atomic import atomic_path, check_writable
 from forecastrnn.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 WRITERS = (".csv", ".parquet", ".json")
+REPORTS = (".html", ".htm", ".md")
 _SHOWN_ROWS = 40
 
 
@@ -23,11 +24,22 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
-def write_frame(frame: pd.DataFrame, path: Path) -> None:
+def check_output(path: Path | None, option: str = "--output", types: tuple[str, ...] = WRITERS) -> None:
+    """Before any work: an output ``path`` (None: none asked for) has a known type and can be
+    written. ConfigError (a usage error) for the type, ForecastRNNError for the place."""
+    if path is None:
+        return
+    if path.suffix.lower() not in types:
+        raise ConfigError(
+            f"{option} {path}: unknown file type {path.suffix or '(none)'}; use one of {', '.join(types)}."
+        )
+    check_writable(path, name=f"{option} {path}")
+
+
+def write_frame(frame: pd.DataFrame, path: Path, option: str = "--output") -> None:
     """Write by extension (.csv, .parquet, .json); the target appears whole or not at all."""
+    check_output(path, option)
     suffix = path.suffix.lower()
-    if suffix not in WRITERS:
-        raise ConfigError(f"--output {path}: unknown file type {suffix or '(none)'}; use one of {', '.join(WRITERS)}.")
     with atomic_path(path) as temporary:
         if suffix == ".csv":
             frame.to_csv(temporary, index=False)

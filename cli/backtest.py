@@ -13,7 +13,7 @@ from forecastrnn.errors import ConfigError
 from . import _options as o
 from ._errors import handle_errors
 from ._models import NetworkOptions
-from ._output import emit, write_frame
+from ._output import REPORTS, check_output, emit, write_frame
 from ._progress import model_progress
 from ._run import command_line, prepare
 
@@ -78,6 +78,9 @@ def run_backtest(
     from forecastrnn.report import BacktestReport, write_report
 
     refit_policy = parse_refit(refit)
+    check_output(report, "--report", REPORTS)
+    check_output(scores, "--scores")
+    check_output(output)
     panel, horizon, models = prepare(
         data,
         model_names,
@@ -130,7 +133,9 @@ def run_backtest(
         typer.echo(f"Wrote the report to {report}", err=True)
     if scores is not None:
         write_frame(
-            evaluate(cv, panel, season_length=season, models=[m.column for m in models], level=tuple(level)), scores
+            evaluate(cv, panel, season_length=season, models=[m.column for m in models], level=tuple(level)),
+            scores,
+            "--scores",
         )
         typer.echo(f"Wrote the scores to {scores}", err=True)
     if output is not None:

@@ -102,7 +102,10 @@ def export_command(
     from forecastrnn._atomic import atomic_path
     from forecastrnn.datasets import dataset_path, get_dataset
 
+    from ._output import check_output
+
     target = output or Path(f"{get_dataset(name).name}.csv")
+    check_output(target, types=(".csv",))
     with atomic_path(target) as temporary:
         shutil.copyfile(dataset_path(name), temporary)
     typer.echo(f"Wrote {target}", err=True)

@@ -7,7 +7,7 @@ import typer
 from . import _options as o
 from ._errors import handle_errors
 from ._models import RECURRENT, NetworkOptions, report_fallbacks
-from ._output import emit
+from ._output import check_output, emit
 from ._progress import model_progress
 from ._run import prepare
 
@@ -57,6 +57,7 @@ def forecast_command(
 
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
+    check_output(output)
     panel, horizon, models = prepare(
         data,
         model,

@@ -13,7 +13,7 @@ from . import _options as o
 from ._data import load_panel
 from ._errors import handle_errors
 from ._models import RECURRENT, NetworkOptions, report_fallbacks
-from ._output import emit
+from ._output import check_output, emit
 from ._progress import model_progress
 from ._run import prepare
 from .forecast import step_text
@@ -61,8 +61,13 @@ def train_command(
 
       forecastrnn train monthly_classics --model gru --horizon 12 --save models/gru
     """
+    from forecastrnn._atomic import check_writable
+    from forecastrnn.models._persistence import check_save_target
+
     if model.lower() not in RECURRENT:
         raise ConfigError(f"--model {model!r}: only rnn, lstm and gru models can be trained and saved.")
+    check_writable(save, folder=True, name=f"--save {save}")
+    check_save_target(save)
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
     panel, _, (estimator,) = prepare(
@@ -101,6 +106,7 @@ def predict_command(
     """
     from forecastrnn.models import load_model
 
+    check_output(output)
     model = load_model(model_dir)
     history = None
     if data is not None:

@@ -16,6 +16,20 @@ from forecastrnn.cli import app
 runner = CliRunner()
 
 
+def _flat(text: str) -> str:
+    """Text without the box that typer draws around usage errors, on one line."""
+    return " ".join(text.replace("│", " ").split())
+
+
+def _one_error_line(result) -> str:
+    """The single ``Error:`` line of a failed command (exit 1), checked to be alone."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
@@ -175,11 +189,11 @@ def test_a_missing_column_is_named(tmp_path):
     assert result.stderr.startswith("Error: cols.csv: no target column 'sales'; the columns are 'ds', 'y'")
 
 
-def test_unknown_model_and_output_type():
-    assert runner.invoke(app, ["forecast", "nile", "-m", "prophet"]).exit_code == 1
+def test_unknown_model_and_output_type_are_usage_errors():
+    assert runner.invoke(app, ["forecast", "nile", "-m", "prophet"]).exit_code == 2
     result = runner.invoke(app, ["forecast", "nile", "-m", "naive", "-o", "x.xlsx"])
-    assert result.exit_code == 1
-    assert "unknown file type .xlsx" in result.stderr
+    assert result.exit_code == 2
+    assert "unknown file type .xlsx" in _flat(result.stderr)
 
 
 def test_backtest_prints_scores_and_writes_report_and_scores(tmp_path):
@@ -213,8 +227,8 @@ def test_backtest_prints_scores_and_writes_report_and_scores(tmp_path):
 
 def test_backtest_refit_option_is_checked():
     result = runner.invoke(app, ["backtest", "nile", "-m", "naive", "--refit", "sometimes"])
-    assert result.exit_code == 1
-    assert "--refit 'sometimes' is not allowed" in result.stderr
+    assert result.exit_code == 2
+    assert "--refit 'sometimes' is not allowed" in _flat(result.stderr)
 
 
 def test_benchmark_runs_the_standard_models():
@@ -265,8 +279,8 @@ def test_train_then_predict_round_trip(tmp_path):
 
 def test_only_networks_can_be_trained_and_saved(tmp_path):
     result = runner.invoke(app, ["train", "nile", "-m", "ets", "--save", str(tmp_path / "m")])
-    assert result.exit_code == 1
-    assert "only rnn, lstm and gru" in result.stderr
+    assert result.exit_code == 2
+    assert "only rnn, lstm and gru" in _flat(result.stderr)
     missing = runner.invoke(app, ["predict", "--model-dir", str(tmp_path / "nothing")])
     assert missing.exit_code == 1
     assert "is not a saved forecastrnn model" in missing.stderr
@@ -323,3 +337,178 @@ def test_forecast_with_a_short_series_succeeds_and_says_what_was_done(tmp_path):
     assert "LSTM: 1 series handled specially ('short')" in result.stderr
     forecast = pd.read_csv(out)
     assert forecast.groupby("unique_id").size().to_dict() == {"long": 6, "short": 6}
+
+
+def _no_work(monkeypatch):
+    """Make fitting impossible: a check that is meant to come first must end the command."""
+
+    def work(*args, **kwargs):
+        raise AssertionError("the command started working before checking its outputs")
+
+    for module in ("forecast", "backtest", "train"):
+        monkeypatch.setattr(f"forecastrnn.cli.{module}.prepare", work)
+
+
+UNWRITABLE = {
+    "a folder as the file": (lambda tmp: tmp / "folder", "it is a folder; give a file name"),
+    "a file as the folder": (lambda tmp: tmp / "file.txt" / "out", "is a file, so no folder can be made in it"),
+    "/proc": (lambda tmp: "/proc/out", "no file can be created in /proc"),
+}
+COMMANDS = {
+    "forecast": (["forecast", "nile", "-m", "naive", "--output"], ".csv"),
+    "backtest --report": (["backtest", "nile", "-m", "naive", "--report"], ".md"),
+    "backtest --scores": (["backtest", "nile", "-m", "naive", "--scores"], ".csv"),
+    "backtest --output": (["backtest", "nile", "-m", "naive", "--output"], ".json"),
+    "benchmark --report": (["benchmark", "nile", "--report"], ".html"),
+    "predict": (["predict", "--model-dir", "nowhere", "--output"], ".parquet"),
+    "datasets export": (["datasets", "export", "nile", "--output"], ".csv"),
+    "train --save": (["train", "nile", "--save"], ""),
+}
+
+
+@pytest.mark.parametrize("place", UNWRITABLE)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_an_unwritable_output_is_one_line_before_any_work(tmp_path, monkeypatch, command, place):
+    _no_work(monkeypatch)
+    (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "folder.json").mkdir()
+    (tmp_path / "folder.html").mkdir()
+    (tmp_path / "folder.parquet").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    args, suffix = COMMANDS[command]
+    make, message = UNWRITABLE[place]
+    target = f"{make(tmp_path)}{suffix}"
+    if command == "train --save" and place == "a folder as the file":
+        (tmp_path / "folder").write_text("a file")
+        message = "it is a file, not a folder"
+    line = _one_error_line(runner.invoke(app, [*args, target]))
+    assert line.startswith(f"Error: cannot write {args[-1]} {target}: ")
+    assert message in line
+
+
+def test_a_missing_output_folder_is_created(tmp_path):
+    target = tmp_path / "results" / "march" / "forecast.csv"
+    result = runner.invoke(app, ["forecast", "nile", "-m", "naive", "-H", "2", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(target)) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["forecast", "nile", "-m", "lstm", "--lr", "0"],
+        ["forecast", "nile", "-m", "lstm", "--lr", "-0.1"],
+        ["forecast", "nile", "-m", "lstm", "--seed", "-1"],
+        ["forecast", "nile", "-m", "lstm", "--device", "gpu"],
+        ["forecast", "nile", "-m", "lstm", "--dropout", "1"],
+        ["forecast", "nile", "-m", "drift", "--level", "0"],
+        ["forecast", "nile", "-m", "drift", "--level", "100"],
+        ["forecast", "nile", "-m", "drift", "-H", "0"],
+        ["forecast", "nile", "-m", "naive", "-m", "naive"],
+        ["backtest", "nile", "-m", "naive", "--refit", "0"],
+        ["backtest", "nile", "-m", "naive", "--windows", "0"],
+        ["backtest", "nile", "-m", "naive", "--window", "sliding"],
+        ["backtest", "nile", "-m", "naive", "--report", "report.pdf"],
+        ["backtest", "nile", "-m", "naive", "--scores", "scores.txt"],
+        ["train", "nile", "-m", "lstm", "--save", "m", "--ensemble", "0"],
+        ["predict", "--model-dir", "m", "-o", "forecast.xlsx"],
+        ["datasets", "export", "nile", "-o", "nile.parquet"],
+    ],
+)
+def test_option_values_that_are_not_allowed_are_usage_errors_exit_2(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Usage: " in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    from forecastrnn.datasets import load
+    from forecastrnn.models import GRUForecaster
+
+    folder = tmp_path_factory.mktemp("saved") / "gru"
+    GRUForecaster(hidden_size=4, max_steps=2, input_size=12, horizon=6, device="cpu").fit(load("uk_lung_deaths")).save(
+        folder
+    )
+    return folder
+
+
+def _copy(folder, tmp_path):
+    import shutil
+
+    return shutil.copytree(folder, tmp_path / "model")
+
+
+def _edit_tensor(folder, key, edit):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(folder / "weights.safetensors"))
+    edit(tensors[key])
+    save_file(tensors, str(folder / "weights.safetensors"))
+
+
+def test_predict_with_a_forecast_that_falls_back_says_so_in_one_line(saved_model, tmp_path):
+    folder = _copy(saved_model, tmp_path)
+    _edit_tensor(folder, "network0.head.bias", lambda bias: bias.fill_(1e4))  # finite, but exp(1e4) is not
+    result = runner.invoke(app, ["predict", "--model-dir", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Warning: GRUForecaster: ")
+    assert "'female', 'male'" in line
+    rows = json.loads(result.stdout)
+    assert len(rows) == 12
+    assert all(isinstance(row["GRU"], float) for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("tensor", "message"),
+    [
+        ("network0.encoder.weight_hh_l0", "tensor network0.encoder.weight_hh_l0 holds values that are not finite"),
+        ("tail_values", "tensor tail_values holds values that are not finite"),
+    ],
+)
+def test_predict_with_nan_in_the_saved_model_is_one_line_exit_1(saved_model, tmp_path, tensor, message):
+    folder = _copy(saved_model, tmp_path)
+    _edit_tensor(folder, tensor, lambda values: values.fill_(float("nan")))
+    line = _one_error_line(runner.invoke(app, ["predict", "--model-dir", str(folder), "-o", str(tmp_path / "f.csv")]))
+    assert f"{folder / 'weights.safetensors'}: {message}" in line
+    assert not (tmp_path / "f.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("params", "hidden_size", 10**6, "params.hidden_size is 1000000, more than"),
+        ("params", "num_layers", 10**4, "are too few for params.num_layers = 10000"),
+        ("state", "input_size", 10**9, "state.input_size is 1000000000, not between"),
+        ("params", "hidden_size", -1, "params hold a value that is not allowed"),
+        ("params", "hidden_size", "64", "params.hidden_size is '64', not of type int"),
+        ("state", "ids", None, "state.ids is missing"),
+        ("params", "hidden_size", 5, "has shape [12, 2], but the configuration needs [15, 2]"),
+    ],
+)
+def test_predict_with_a_tampered_configuration_is_one_line_exit_1(saved_model, tmp_path, section, key, value, message):
+    folder = _copy(saved_model, tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    if value is None:
+        del config[section][key]
+    else:
+        config[section][key] = value
+    (folder / "config.json").write_text(json.dumps(config))
+    line = _one_error_line(runner.invoke(app, ["predict", "--model-dir", str(folder)]))
+    assert message in line
+
+
+def test_train_never_replaces_a_folder_with_other_files(tmp_path, monkeypatch):
+    _no_work(monkeypatch)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"port": 8080}')
+    (folder / "index.html").write_text("<html>")
+    line = _one_error_line(runner.invoke(app, ["train", "nile", "--save", str(folder)]))
+    assert f"{folder} is not empty and is not a saved forecastrnn model" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "index.html"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -97,3 +100,23 @@ def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(tmp_path):
     with atomic_path(target) as temporary:
         temporary.write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "out.csv"])
+
+
+def test_a_write_killed_with_sigkill_is_cleaned_up_by_the_next_one(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    killed = (
+        "import os, signal, sys\n"
+        "from forecastrnn._atomic import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as temporary:\n"
+        "    temporary.write_text('half')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", killed, str(target)], check=False)
+    assert run.returncode == -signal.SIGKILL
+    assert len(list(tmp_path.iterdir())) == 2  # the old file and the killed run's temporary file
+    assert target.read_text() == "old"
+    with atomic_path(target) as temporary:
+        temporary.write_text("new")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert target.read_text() == "new"

@@ -6,6 +6,9 @@ import json
 import os
 import pickle
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -312,3 +315,28 @@ def test_loading_as_the_wrong_class(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     with pytest.raises(ModelFileError, match="holds a GRUForecaster, not a LSTMForecaster"):
         LSTMForecaster.load(tmp_path / "model")
+
+
+def test_a_save_killed_with_sigkill_between_the_renames_loses_nothing(fitted, tmp_path):
+    fitted.save(tmp_path / "model")
+    killed = (
+        "import os, signal, sys\n"
+        "from forecastrnn.models import _persistence, load_model\n"
+        "model, renames = load_model(sys.argv[1]), []\n"
+        "def replace(source, target):\n"
+        "    renames.append(source)\n"
+        "    if len(renames) == 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    os.rename(source, target)\n"
+        "_persistence.os.replace = replace\n"
+        "model.save(sys.argv[1])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", killed, str(tmp_path / "model")], check=False)
+    assert run.returncode == -signal.SIGKILL
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [name[-4:] for name in names] == [".old", ".tmp"]  # the old model, the complete new one
+    with pytest.raises(ModelFileError, match="A save was interrupted; the previous model is in"):
+        load_model(tmp_path / "model")
+    pd.testing.assert_frame_equal(load_model(tmp_path / names[0]).predict(6), fitted.predict(6))
+    fitted.save(tmp_path / "model")
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]

@@ -31,7 +31,7 @@ def check_levels(level: Any) -> tuple[int, ...]:
     levels = tuple(levels)
     for value in levels:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 < value < 100:
-            raise ConfigError(f"level={level!r} is not allowed: whole percentages between 0 and 100, e.g. (80, 95).")
+            raise ConfigError(f"level={value!r} is not allowed: whole percentages between 0 and 100, e.g. (80, 95).")
     return tuple(int(value) for value in levels)
 
 

@@ -146,7 +146,7 @@ def run_backtest(
         headline.round(4),
         output=None,
         as_json=as_json,
-        title=f"Backtest of {data}: best by MASE {summary.best_model()}",
+        title=f"Backtest of {data}: {summary.best_text()}",
     )
 
 

@@ -105,8 +105,21 @@ class BacktestReport:
         table["seconds"] = pd.Series(self.seconds)
         return table
 
-    def best_model(self) -> str:
-        return str(self.headline()["MASE"].idxmin())
+    def best_model(self) -> tuple[str, str] | None:
+        """(model, metric): the model with the lowest mean MASE; by sMAPE, then MAE, where no
+        model has a finite MASE (e.g. every series is constant before its cutoffs); None
+        when no model has any finite score."""
+        table = self.headline()
+        for metric in ("MASE", "sMAPE", "MAE"):
+            values = pd.to_numeric(table[metric], errors="coerce").replace([np.inf, -np.inf], np.nan)
+            if values.notna().any():
+                return str(values.idxmin()), metric
+        return None
+
+    def best_text(self) -> str:
+        """``best by MASE LSTM``, or that no model could be ranked."""
+        best = self.best_model()
+        return f"best by {best[1]} {best[0]}" if best else "no model has a finite score"
 
 
 def _changed_params(model: Any) -> dict[str, Any]:
@@ -212,6 +225,7 @@ def _table(frame: pd.DataFrame, *, html_format: bool, bold: str | None = None) -
 
 def _sections(report: BacktestReport, html_format: bool) -> list[tuple[str, str]]:
     best = report.best_model()
+    best_text = report.best_text()
     data = report.data
     settings = ", ".join(f"{k}={v}" for k, v in report.settings.items())
     models = "; ".join(
@@ -233,11 +247,11 @@ def _sections(report: BacktestReport, html_format: bool) -> list[tuple[str, str]
         (
             "Accuracy (mean over series and cutoffs; lower is better)",
             esc(
-                f"Best by MASE: {best}. MASE and RMSSE scale each series' errors by its in-sample seasonal naive "
-                "error before the cutoff; sMAPE is on the 0-200 scale (M4)."
+                f"{best_text[0].upper()}{best_text[1:]}. MASE and RMSSE scale each series' errors by its "
+                "in-sample seasonal naive error before the cutoff; sMAPE is on the 0-200 scale (M4)."
             )
             + "\n\n"
-            + _table(report.headline(), html_format=html_format, bold=best),
+            + _table(report.headline(), html_format=html_format, bold=best[0] if best else None),
         ),
         ("MASE per series", _table(report.per_series, html_format=html_format)),
         ("Forecasts against actuals", _image(report.figures["forecasts"], "forecasts", html_format)),

@@ -13,6 +13,7 @@ from scipy import stats
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError
 from forecastrnn.models import ARIMA, ETS, AutoARIMA, Drift, HistoricAverage, Naive, SeasonalNaive, WindowAverage
+from forecastrnn.models._plausible import ForecastFallbackWarning, implausible, plausible_band
 
 Z80 = stats.norm.ppf(0.9)
 
@@ -189,3 +190,64 @@ def test_css_jacobian_is_exact(orders):
         theta = rng.normal(scale=0.2, size=n_params)
         numeric = approx_derivative(residuals, theta, method="3-point")
         np.testing.assert_allclose(jacobian(theta), numeric, atol=1e-6 * np.abs(numeric).max())
+
+
+def spike_series() -> pd.DataFrame:
+    values = 100 + np.random.default_rng(0).normal(0, 5, 120)
+    values[60] = 1e6
+    return series(values)
+
+
+@pytest.mark.parametrize("model", [AutoARIMA(), ETS()], ids=lambda m: m.name)
+def test_one_spike_never_drives_a_forecast_far_outside_the_series(model):
+    """A spike once made AutoARIMA forecast 0.0 and ETS swing to -7949 (issue 10, item 4)."""
+    forecast = model.fit(spike_series()).predict(12)
+    assert forecast[model.name].between(50, 150).all()
+
+
+def test_auto_arima_keeps_the_mean_of_a_stationary_series():
+    noise = series(100 + np.random.default_rng(1).normal(0, 5, 120))
+    model = AutoARIMA().fit(noise)
+    chosen = model.chosen_models()["s"]
+    assert chosen.startswith("ARIMA(")
+    assert ",0," in chosen
+    assert chosen.endswith("with constant")
+    assert model.predict(12)["AutoARIMA"].between(90, 110).all()
+
+
+def test_an_implausible_forecast_without_a_fallback_is_flagged_and_kept():
+    model = HistoricAverage().fit(spike_series())
+    with pytest.warns(ForecastFallbackWarning, match=r"HistoricAverage: 1 series had an implausible forecast"):
+        forecast = model.predict(3)
+    assert forecast["HistoricAverage"].iloc[0] == pytest.approx(spike_series()["y"].mean())
+    assert "kept but flagged" in model.fallbacks_["s"]
+
+
+def test_an_implausible_forecast_at_predict_falls_back_and_is_recorded():
+    trend = series(np.arange(1.0, 41.0), freq="YS")
+    model = Drift().fit(trend)
+    model.states_["s"] = ("own", None)
+    model.fallback = "auto"  # Drift has none; give it one to see the replacement
+    with pytest.warns(ForecastFallbackWarning):
+        forecast = model.predict(2000)  # the drift line leaves the band around step 400
+    assert (forecast["Drift"] == 40.0).all()  # naive
+    assert model.fallbacks_["s"].startswith("implausible forecast")
+    assert "; Naive used instead" in model.fallbacks_["s"]
+
+
+@pytest.mark.parametrize(
+    ("values", "inside", "outside"),
+    [
+        (spike_series()["y"].to_numpy(), [100.0, 0.0], [-100.0, 8433.0]),  # one spike does not widen the band
+        (np.arange(120.0), [119.0, 500.0], [2000.0, -1200.0]),  # a trend may go on
+        (np.r_[np.zeros(95), 5.0 * np.ones(5)], [5.0, 0.0, 1.0], [100.0]),  # intermittent
+        (np.full(30, 7.0), [7.0, 20.0], [100.0, -70.0]),  # constant: its level sets the scale
+        (1e290 * (1 + 0.1 * np.sin(np.arange(60.0))), [1.1e290], [6.5e295]),  # huge values
+    ],
+)
+def test_plausible_band(values, inside, outside):
+    band = plausible_band(values)
+    assert not implausible(np.array(inside), band)
+    for value in outside:
+        assert implausible(np.array([value]), band)
+    assert implausible(np.array([np.nan]), band)

@@ -7,13 +7,20 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecastrnn import backtest
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError, NotFittedError, TrainingError
-from forecastrnn.models import GRUForecaster, LSTMForecaster, RNNForecaster, ScalingChangeWarning
+from forecastrnn.models import (
+    ForecastFallbackWarning,
+    GRUForecaster,
+    LSTMForecaster,
+    RNNForecaster,
+    ScalingChangeWarning,
+)
 from forecastrnn.models._recurrent import steps_to_retrain
 
 FAST = {
@@ -294,3 +301,15 @@ def test_no_look_ahead_future_values_do_not_move_a_forecast():
     assert len(results[0]) == 12
     pd.testing.assert_series_equal(results[0]["LSTM"], results[1]["LSTM"], check_exact=True)
     assert not np.allclose(results[0]["y"], results[1]["y"])  # the future was indeed changed
+
+
+def test_an_implausible_network_forecast_gets_seasonal_naive_and_is_recorded():
+    model = LSTMForecaster(**FAST).fit(LUNGS)
+    with torch.no_grad():
+        model.networks_[0].head.bias.fill_(50.0)  # on the log scale: far beyond any plausible value
+    with pytest.warns(ForecastFallbackWarning, match=r"not finite or not plausible for 2 series"):
+        forecast = model.predict(6)
+    for uid in ("female", "male"):
+        history = LUNGS.loc[LUNGS["unique_id"] == uid, "y"].to_numpy()
+        np.testing.assert_allclose(forecast.loc[forecast["unique_id"] == uid, "LSTM"], history[-12:-6])
+        assert model.fallbacks_[uid].startswith("implausible forecast at h=6; seasonal naive")

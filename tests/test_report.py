@@ -36,7 +36,7 @@ def test_headline_has_every_model_and_relative_scores(report):
     assert list(table.index) == ["SeasonalNaive", "Naive", "Drift"]
     assert {"MASE", "sMAPE", "MAE", "RMSE", "MASE vs seasonal naive", "OWA", "seconds"} <= set(table.columns)
     assert table.loc["SeasonalNaive", "MASE vs seasonal naive"] == pytest.approx(1.0)
-    assert report.best_model() == table["MASE"].idxmin()
+    assert report.best_model() == (table["MASE"].idxmin(), "MASE")
 
 
 @pytest.mark.parametrize("suffix", [".html", ".md"])
@@ -69,3 +69,20 @@ def test_unknown_report_type(report, tmp_path):
     with pytest.raises(ConfigError, match=r"use a .html or .md file name"):
         write_report(report, tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_panel_of_constant_series_is_ranked_by_smape_not_a_crash():
+    """MASE is undefined when every series is constant before its cutoffs (issue 10, item 11)."""
+    import pandas as pd
+
+    panel = pd.DataFrame({"unique_id": "flat", "ds": pd.date_range("2000-01-01", periods=30, freq="MS"), "y": 5.0})
+    panel.loc[panel.index[-2:], "y"] = [6.0, 7.0]
+    models = [SeasonalNaive(), Drift()]
+    cv = backtest(panel, models, h=2, n_windows=1)
+    report = BacktestReport.build(
+        cv, panel, models, season_length=12, command="c", data_name="flat", settings={"horizon": 2}
+    )
+    model, metric = report.best_model()
+    assert metric == "sMAPE"
+    assert model == report.headline()["sMAPE"].idxmin()
+    assert report.best_text() == f"best by sMAPE {model}"

@@ -21,7 +21,7 @@ _LAZY = {
     "WindowAverage": "_naive",
     "load_model": "_persistence",
     "save_model": "_persistence",
-    "ForecastFallbackWarning": "_recurrent",
+    "ForecastFallbackWarning": "_plausible",
     "GRUForecaster": "_recurrent",
     "LSTMForecaster": "_recurrent",
     "RecurrentForecaster": "_recurrent",

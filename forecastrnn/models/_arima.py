@@ -11,7 +11,10 @@ defaults (stepwise, AICc), with these choices:
 - Search: start from (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1); then move
   to the best neighbour (p, q, P or Q by +-1, p and q together, P and Q together, constant on or
   off) while AICc improves, within ``max_p``, ``max_q``, ``max_P``, ``max_Q`` and at most
-  ``max_models`` fits. A constant (drift when d + D = 1) is only considered when d + D <= 1.
+  ``max_models`` fits. A constant (drift when d + D = 1) is only considered when d + D <= 1,
+  and is always included when d = D = 0: a stationary model without a mean forecasts a
+  decay to zero, which is never what a series far from zero does (R's auto.arima includes
+  the mean there too, but lets the search drop it; one spike can make it do so).
 - Candidates are scored fast: parameters by conditional sum of squares on the differenced
   series (a linear filter), then AICc from one exact likelihood evaluation at them. With
   ``method="css"`` (default) the chosen model forecasts by Kalman filtering at those
@@ -173,6 +176,14 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     return -2 * loglike + 2 * k + 2 * k * (k + 1) / (n - k - 1), params
 
 
+def _constant_allowed(constant: bool, differences: int) -> bool:
+    """A constant is required without differencing, optional (a drift) with one difference,
+    excluded with more."""
+    if differences == 0:
+        return constant
+    return differences == 1 or not constant
+
+
 class ARIMA(LocalForecaster):
     """SARIMA(p,d,q)(P,D,Q)m with a given order, fit by exact maximum likelihood (statsmodels
     SARIMAX). ``trend`` (on the differenced series, as in statsmodels): ``n`` none, ``c``
@@ -317,7 +328,7 @@ class AutoARIMA(ARIMA):
                 return scores[key][0]
             if min(key[:4]) < 0 or p > self.max_p or q > self.max_q or self.max_P < P or self.max_Q < Q:
                 return np.inf
-            if len(scores) >= self.max_models or (constant and not allow_constant):
+            if len(scores) >= self.max_models or not _constant_allowed(constant, d + D):
                 return np.inf
             scores[key] = css_score(w, p, q, P, Q, m if seasonal else 0, constant)
             return scores[key][0]

@@ -20,10 +20,9 @@ from scipy import stats
 from ..data import forecast_times, panel_freq, read_panel, season_length_for
 from ..errors import ConfigError, DataError
 from ._base import BaseForecaster
+from ._plausible import ForecastFallbackWarning, band_text, implausible, plausible_band
 
 Forecast = dict[str, np.ndarray]
-_EXPLOSIVE = 10.0
-"""A forecast farther from the data's mean than this many times the data's range is unusable."""
 
 
 def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: tuple[int, ...]) -> Forecast:
@@ -44,14 +43,18 @@ def check_levels(levels: Any) -> tuple[int, ...]:
     return tuple(sorted(set(int(level) for level in levels)))
 
 
-def usable(forecast: Forecast, y: np.ndarray) -> str | None:
-    """Why a forecast cannot be used (non-finite or explosive values), or None."""
-    mean = forecast["mean"]
-    if not all(np.isfinite(values).all() for values in forecast.values()):
+def usable(forecast: Forecast, y: np.ndarray, *, intervals: bool = True, band: bool = True) -> str | None:
+    """Why a forecast cannot be used (non-finite values, in the intervals too unless
+    ``intervals=False``; with ``band``, a mean outside the series' plausible band, see
+    ``_plausible``), or None."""
+    checked = forecast.values() if intervals else [forecast["mean"]]
+    if not all(np.isfinite(values).all() for values in checked):
         return "non-finite forecast"
-    spread = float(np.ptp(y)) or float(np.abs(y).max()) or 1.0
-    if np.abs(mean - y.mean()).max() > _EXPLOSIVE * spread:
-        return "explosive forecast"
+    if not band:
+        return None
+    band = plausible_band(y)
+    if implausible(forecast["mean"], band):
+        return f"implausible forecast (outside {band_text(band)})"
     return None
 
 
@@ -99,7 +102,9 @@ class LocalForecaster(BaseForecaster):
                 if len(y) < self._min_length():
                     raise DataError(f"needs at least {self._min_length()} observations, has {len(y)}")
                 state = self._fit_series(y)
-                reason = usable(self._forecast_series(state, y, max(self.season_length_, 2), ()), y)
+                forecast = self._forecast_series(state, y, max(self.season_length_, 2), ())
+                # a model without a fallback (the naive family) is what it is: flagged at predict
+                reason = usable(forecast, y, band=self._fallback_model(len(y)) is not None)
             except (ValueError, np.linalg.LinAlgError, ArithmeticError, DataError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             if reason is None:
@@ -114,12 +119,25 @@ class LocalForecaster(BaseForecaster):
                 raise DataError(f"{self.column}: series {uid!r}: {reason}. {hint}")
             return "fallback", fallback._fit_series(y), reason, [_warning_text(w) for w in caught]
 
-    def _forecast_one(self, fitted: tuple[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+    def _forecast_one(
+        self, fitted: tuple[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]
+    ) -> tuple[Forecast, str | None]:
+        """The forecast, and why it was replaced by the fallback's or flagged (None if neither):
+        the model's own forecast for these ``h`` steps must be usable (see :func:`usable`)."""
         kind, state = fitted
-        model = self if kind == "own" else self._fallback_model(len(y))
+        fallback = self._fallback_model(len(y))
+        model = self if kind == "own" or fallback is None else fallback
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model._forecast_series(state, y, h, levels)
+            forecast = model._forecast_series(state, y, h, levels)
+            reason = usable(forecast, y, intervals=False) if kind == "own" else None
+            if reason is None:
+                return forecast, None
+            if fallback is None:
+                return forecast, f"{reason} at h={h}; kept but flagged"
+            return fallback._forecast_series(fallback._fit_series(y), y, h, levels), (
+                f"{reason} at h={h}; {fallback.column} used instead"
+            )
 
     # ---- the panel-level contract ----
 
@@ -172,9 +190,11 @@ class LocalForecaster(BaseForecaster):
             unseen = [(uid, y) for uid, y in zip(ids, ys, strict=True) if uid not in self.states_]
             fitted = iter(self._map(self._fit_one, unseen))
             states = {uid: self.states_[uid] if uid in self.states_ else next(fitted)[:2] for uid in ids}
-        forecasts = self._map(
+        results = self._map(
             self._forecast_one, [(states[uid], y, int(h), levels) for uid, y in zip(ids, ys, strict=True)]
         )
+        forecasts = [forecast for forecast, _ in results]
+        self._record_forecast_fallbacks({uid: why for uid, (_, why) in zip(ids, results, strict=True) if why})
         frame = pd.DataFrame(
             {"unique_id": np.repeat(np.asarray(ids, dtype=object), h), "ds": forecast_times(lasts, self.freq_, h)}
         )
@@ -183,6 +203,21 @@ class LocalForecaster(BaseForecaster):
             for side in ("lo", "hi"):
                 frame[f"{self.column}-{side}-{lvl}"] = np.concatenate([f[f"{side}-{lvl}"] for f in forecasts])
         return frame
+
+    def _record_forecast_fallbacks(self, flagged: dict[Any, str]) -> None:
+        """Add what ``predict`` replaced or flagged to ``fallbacks_``, with a warning."""
+        if not flagged:
+            return
+        self.fallbacks_ = {**self.fallbacks_, **flagged}
+        shown = ", ".join(map(repr, list(flagged)[:5])) + (" ..." if len(flagged) > 5 else "")
+        warnings.warn(
+            ForecastFallbackWarning(
+                f"{self.column}: {len(flagged)} series had an implausible forecast ({shown}); e.g. "
+                f"{next(iter(flagged.values()))}.",
+                list(flagged),
+            ),
+            stacklevel=3,
+        )
 
 
 def _split(panel: pd.DataFrame) -> list[tuple[Any, np.ndarray, Any]]:

@@ -15,6 +15,7 @@ from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
+from ._plausible import ForecastFallbackWarning, implausible, plausible_band
 from ._training import (
     LOSSES,
     NORMALIZATIONS,
@@ -27,15 +28,6 @@ from ._training import (
 )
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-class ForecastFallbackWarning(UserWarning):
-    """Issued when a recurrent forecast was not finite for some series and was replaced by
-    the series' last value (naive); ``series`` names them."""
-
-    def __init__(self, message: str, series: list[Any]) -> None:
-        super().__init__(message)
-        self.series = series
 
 
 class ScalingChangeWarning(UserWarning):
@@ -415,7 +407,7 @@ class RecurrentForecaster(BaseForecaster):
         else:
             ids, front, tails, last_steps, lasts = self._from_history(history)
         forecasts = self._forecast(front, tails, last_steps, h)
-        forecasts = self._replace_non_finite(ids, forecasts, tails)
+        forecasts = self._replace_implausible(ids, forecasts, tails)
         return pd.DataFrame(
             {
                 "unique_id": np.repeat(ids, h),
@@ -468,18 +460,30 @@ class RecurrentForecaster(BaseForecaster):
             forecasts.append(front.inverse_transform(output.cpu().numpy().astype(np.float64), series, future_steps))
         return np.mean(forecasts, axis=0)
 
-    def _replace_non_finite(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
-        """A series whose forecast is not finite gets its last value instead, with a warning."""
-        bad = ~np.isfinite(forecasts).all(axis=1)
+    def _replace_implausible(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
+        """A series whose forecast is not finite or leaves the plausible band of its last
+        ``input_size`` values (see ``_plausible``) gets a seasonal-naive forecast from that
+        window instead (naive when it holds no full season), recorded in ``fallbacks_`` and
+        warned about."""
+        bad = np.array([implausible(row, plausible_band(tail)) for row, tail in zip(forecasts, tails, strict=True)])
         if not bad.any():
             return forecasts
         forecasts = forecasts.copy()
-        forecasts[bad] = tails[bad, -1:]
+        m, h = self.season_length_, forecasts.shape[1]
+        for row in np.flatnonzero(bad):
+            tail = tails[row][np.isfinite(tails[row])]
+            season = tail[-m:] if m > 1 and tail.size >= m else tail[-1:]
+            forecasts[row] = np.resize(season, h)
         named = ids[bad].tolist()
+        what = "seasonal naive" if m > 1 else "naive"
+        self.fallbacks_ = {
+            **self.fallbacks_,
+            **{uid: f"implausible forecast at h={h}; {what} from the last window used instead" for uid in named},
+        }
         warnings.warn(
             ForecastFallbackWarning(
-                f"{type(self).__name__}: the network's forecast was not finite for {len(named)} series, which get "
-                f"their last value (naive) instead: {_shown(named)}",
+                f"{type(self).__name__}: the network's forecast was not finite or not plausible for {len(named)} "
+                f"series, which get a {what} forecast instead: {_shown(named)}",
                 named,
             ),
             stacklevel=3,

@@ -1,0 +1,61 @@
+"""The band a point forecast must stay within to be believed: the safety net against silent
+wrong numbers (a spike that drives a fit to zero, a trend that explodes, an overflow).
+
+The band of a series is built from its history ``y`` (finite values only):
+
+- the core is ``[min(q05, last), max(q95, last)]``: the 5% and 95% quantiles, widened to take
+  in the last value (a level shift or a trend at the end is plausible);
+- it is widened on each side by ``PLAUSIBLE_SPREADS`` (10) times the spread ``q95 - q05``
+  (for a series that is constant on more than 90% of its points, its largest deviation from
+  the median; for a constant series, its absolute level, at least 1).
+
+Quantiles rather than the minimum and maximum keep one spike from stretching the band; ten
+spreads leave room for any trend the history itself supports (a series that doubled over its
+history may double again). A forecast with any value outside the band is *implausible*: the
+model's forecast is replaced by its named fallback where it has one, else flagged, and either
+way recorded in ``fallbacks_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PLAUSIBLE_SPREADS = 10.0
+
+
+def plausible_band(y: np.ndarray) -> tuple[float, float]:
+    """(low, high): the range a forecast of the series ``y`` is believed within."""
+    observed = np.asarray(y, dtype=np.float64)
+    observed = observed[np.isfinite(observed)]
+    if observed.size == 0:
+        return -np.inf, np.inf
+    low, high = np.quantile(observed, [0.05, 0.95])
+    last = observed[-1]
+    spread = high - low
+    if spread == 0:
+        spread = float(np.max(np.abs(observed - np.median(observed))))
+    if spread == 0:
+        spread = max(abs(float(last)), 1.0)
+    with np.errstate(over="ignore"):
+        margin = PLAUSIBLE_SPREADS * spread
+        return float(min(low, last) - margin), float(max(high, last) + margin)
+
+
+def implausible(forecast: np.ndarray, band: tuple[float, float]) -> bool:
+    """Whether any value of a point forecast is non-finite or outside ``band``."""
+    forecast = np.asarray(forecast, dtype=np.float64)
+    return bool(not np.isfinite(forecast).all() or forecast.min() < band[0] or forecast.max() > band[1])
+
+
+def band_text(band: tuple[float, float]) -> str:
+    """The band for a message, e.g. ``[-246, 446]``."""
+    return f"[{band[0]:.4g}, {band[1]:.4g}]"
+
+
+class ForecastFallbackWarning(UserWarning):
+    """Issued when forecasts were not finite or not plausible for some series and were replaced
+    by a fallback's (or flagged); ``series`` names them."""
+
+    def __init__(self, message: str, series: list) -> None:
+        super().__init__(message)
+        self.series = series

@@ -340,3 +340,13 @@ def test_a_save_killed_with_sigkill_between_the_renames_loses_nothing(fitted, tm
     pd.testing.assert_frame_equal(load_model(tmp_path / names[0]).predict(6), fitted.predict(6))
     fitted.save(tmp_path / "model")
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+@pytest.mark.parametrize("ids", [[1.5, 2.5], [3, 4], [True, False]])
+def test_numeric_series_ids_pass_the_checks(tmp_path, ids):
+    t = pd.date_range("2000-01-01", periods=30, freq="MS")
+    panel = pd.concat([pd.DataFrame({"unique_id": uid, "ds": t, "y": range(1, 31)}) for uid in ids])
+    model = LSTMForecaster(**FAST).fit(panel)
+    model.save(tmp_path / "model")
+    loaded = load_model(tmp_path / "model").predict(6)
+    pd.testing.assert_frame_equal(loaded, model.predict(6), check_dtype=False)  # ids come back as objects

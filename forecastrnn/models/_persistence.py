@@ -255,8 +255,8 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
         valid_freq = False
     if not valid_freq:
         raise _damaged(path, "state.freq", f"is {freq!r}, not a frequency")
-    if not ids or len(set(ids)) != len(ids) or not all(_is_a(uid, str | int) for uid in ids):
-        raise _damaged(path, "state.ids", "should list distinct series ids (text or whole numbers)")
+    if not ids or len(set(ids)) != len(ids) or not all(isinstance(uid, (str, int, float)) for uid in ids):
+        raise _damaged(path, "state.ids", "should list distinct series ids (text or numbers)")
     stamp = int if isinstance(freq, int) else str
     stamps_ok = len(times) == len(ids) and all(_is_a(t, stamp) for t in times)
     try:
@@ -274,12 +274,13 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
         front = FrontEnd.from_dict(state["front_end"])
     except ModelFileError as exc:
         raise _damaged(path, "state.front_end", f"is not usable ({str(exc).rstrip('.')})") from None
-    width = front.season_length if front.deseasonalize else 1
+    model.season_length_ = state["season_length"]
+    fresh = model._new_front_end()  # the settings a fit with these parameters gives
     agrees = (
         front.log_.size == len(ids)
-        and front.seasonal_.shape[1] == width
+        and front.seasonal_.shape[1] == (front.season_length if front.deseasonalize else 1)
         and (front.season_length, front.deseasonalize, front.scaler_name)
-        == (state["season_length"], model.deseasonalize, model.scaler)
+        == (fresh.season_length, fresh.deseasonalize, fresh.scaler_name)
         and all(isinstance(flag, bool) for flag in state["front_end"]["log"])
     )
     if not agrees:

@@ -240,6 +240,170 @@ def test_interleaved_series_are_not_unsorted(write_file):
     assert len(read_panel(write_file("i.csv", text))) == 6
 
 
+# ---- issue 10: no lost files, no silent wrong numbers ----
+
+
+def test_ids_are_kept_exactly_as_written(write_file):
+    text = "unique_id,ds,y\n pad ,2020-01-01,1\n pad ,2020-01-02,2\n001,2020-01-01,3\n001,2020-01-02,4\n"
+    panel = read_panel(write_file("ids.csv", text))
+    assert panel["unique_id"].unique().tolist() == [" pad ", "001"]
+
+
+def test_numbers_and_dates_with_blanks_around_them_still_parse(write_file):
+    text = "unique_id, ds, y\nA, 2020-01-01 , 1.5 \nA,  2020-01-02,2.5  \nA,2020-01-03 ,  -3\n"
+    panel = read_panel(write_file("blanks.csv", text))
+    assert panel["y"].tolist() == [1.5, 2.5, -3.0]
+    assert panel["ds"].tolist() == list(pd.date_range("2020-01-01", periods=3, freq="D"))
+
+
+def test_ids_that_differ_only_by_blanks_are_not_merged(write_file):
+    text = "unique_id,ds,y\na,2020-01-01,1\na,2020-01-02,2\n a,2020-01-03,3\n a,2020-01-04,4\n"
+    with pytest.raises(DataError, match=r"ids\.csv: series ids 'a' \(line 2\) and ' a' \(line 4\) differ only"):
+        read_panel(write_file("ids.csv", text))
+
+
+def test_ambiguous_thousands_separators_are_an_error_with_safe_advice(write_file):
+    path = write_file("th.csv", "ds;y\n2020-01-01;1,023\n2020-01-02;2,500\n2020-01-03;987\n")
+    with pytest.raises(DataError) as caught:
+        read_panel(path)
+    message = str(caught.value)
+    assert message.startswith("th.csv, line 2: column 'y' holds '1,023'")
+    assert "1023 if the comma separates thousands" in message
+    assert "1.023 if it is a decimal comma" in message
+    assert read_panel(path, decimal=".")["y"].tolist() == [1023.0, 2500.0, 987.0]
+    assert read_panel(path, decimal=",")["y"].tolist() == [1.023, 2.5, 987.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('ds,y\n2020-01-01,"12,345,678"\n2020-01-02,"1,234.5"\n2020-01-03,7\n', [12345678.0, 1234.5, 7.0]),
+        ("ds;y\n2020-01-01;1,023\n2020-01-02;2.5\n2020-01-03;7\n", [1023.0, 2.5, 7.0]),
+        ("ds;y\n2020-01-01;1.023,5\n2020-01-02;2,5\n2020-01-03;12.345.678\n", [1023.5, 2.5, 12345678.0]),
+    ],
+)
+def test_thousands_separators_are_read_when_unambiguous(write_file, text, expected):
+    assert read_panel(write_file("th.csv", text))["y"].tolist() == expected
+
+
+def test_numbers_in_two_styles_are_an_error(write_file):
+    with pytest.raises(DataError, match=r"line 3: column 'y' holds '2,5', a number with a decimal comma, but line 2"):
+        read_panel(write_file("mix.csv", "ds;y\n2020-01-01;1.5\n2020-01-02;2,5\n2020-01-03;3\n"))
+
+
+def test_a_given_decimal_comma_rejects_decimal_points(write_file):
+    path = write_file("eu.csv", "ds;y\n2020-01-01;1,5\n2020-01-02;2.5\n2020-01-03;3\n")
+    with pytest.raises(DataError, match=r"line 3: column 'y' holds '2\.5', which is not a number"):
+        read_panel(path, decimal=",")
+
+
+def test_yyyymmdd_integers_are_dates(write_file):
+    panel = read_panel(write_file("ymd.csv", "ds,y\n20000131,1\n20000229,2\n20000331,3\n"))
+    assert panel["ds"].tolist() == list(pd.date_range("2000-01-31", periods=3, freq="ME"))
+    assert panel.attrs["freq"] == "ME"
+    frame = pd.DataFrame({"ds": [20000131, 20000229, 20000331], "y": [1.0, 2, 3]})
+    assert read_panel(frame)["ds"].tolist() == panel["ds"].tolist()
+
+
+def test_integers_that_are_not_all_dates_stay_steps(write_file):
+    panel = read_panel(write_file("steps.csv", "t,y\n20000130,1\n20000131,2\n20000132,3\n"))
+    assert panel["ds"].tolist() == [20000130, 20000131, 20000132]
+    assert panel.attrs["freq"] == 1
+
+
+def test_date_format_reads_yyyymmdd(write_file):
+    panel = read_panel(write_file("ymd.csv", "ds,y\n20000101,1\n20000102,2\n"), date_format="%Y%m%d")
+    assert panel.attrs["freq"] == "D"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"ds","y"\n"1","2020-01-01",1\n"2","2020-01-02",2\n"3","2020-01-03",3\n',  # write.table(sep=",")
+        '"ds" "y"\n"1" "2020-01-01" 1\n"2" "2020-01-02" 2\n"3" "2020-01-03" 3\n',  # write.table defaults
+        "ds,y,\n2020-01-01,1,\n2020-01-02,2,\n2020-01-03,3,\n",  # a delimiter at the end of each line
+        "ds;y\n7;2020-01-01;1\n8;2020-01-02;2\n9;2020-01-03;3\n",
+        '"","ds","y"\n"1","2020-01-01",1\n"2","2020-01-02",2\n"3","2020-01-03",3\n',  # write.csv
+        ",ds,y\n0,2020-01-01,1.0\n1,2020-01-02,2.0\n2,2020-01-03,3.0\n",  # pandas' to_csv with the index
+    ],
+)
+def test_row_names_and_trailing_delimiters_are_read(write_file, text):
+    panel = read_panel(write_file("r.csv", text))
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0]
+    assert panel.attrs["freq"] == "D"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ds,y\n2020-01-01,1\n2020-01-02,2,5\n2020-01-03,3\n", r"line 3: the row has 3 fields but the header has 2"),
+        ("ds,y\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3,5,6\n", r"line 4: the row has 4 fields but the header has 2"),
+        ("ds,y\n2020-01-01,1,5\n2020-01-02,2\n2020-01-03,3\n", r"line 2: the row has 3 fields but the header has 2"),
+        ("ds,y\n2020-01-01,1,5,6\n2020-01-02,2\n", r"line 2: the row has more fields than the header's 2"),
+        ("unique_id,ds\na,2020-01-01,1\na,2020-01-02,2\n", r"line 2: the row has 3 fields but the header has 2"),
+    ],
+)
+def test_rows_with_extra_fields_are_rejected_naming_the_line(write_file, text, message):
+    with pytest.raises(DataError, match=r"x\.csv, " + message):
+        read_panel(write_file("x.csv", text))
+
+
+def test_a_column_without_a_name_that_holds_values_is_an_error(write_file):
+    with pytest.raises(DataError, match=r"u\.csv: column 3 has no name in the header but holds values"):
+        read_panel(write_file("u.csv", "ds,y,\n2020-01-01,1,a\n2020-01-02,2,b\n"))
+
+
+def test_mixed_int_and_text_ids_become_text():
+    frame = pd.DataFrame({"unique_id": [1, 1, "a", "a", "a"], "ds": [1, 2, 1, 2, 4], "y": [1.0, 2, 3, 4, 5]})
+    with pytest.warns(FilledValuesWarning):
+        panel = read_panel(frame, missing="zero")
+    assert panel["unique_id"].tolist() == ["1", "1", "a", "a", "a", "a"]
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0, 4.0, 0.0, 5.0]
+    from forecastrnn.models import SeasonalNaive
+
+    forecast = SeasonalNaive(season_length=1).fit(read_panel(frame.iloc[:4])).predict(1)
+    assert forecast["SeasonalNaive"].tolist() == [2.0, 4.0]
+
+
+def test_ids_that_read_the_same_as_text_are_an_error():
+    frame = pd.DataFrame({"unique_id": [1, 1, "1", "1"], "ds": [1, 2, 1, 2], "y": [1.0, 2, 3, 4]})
+    with pytest.raises(DataError, match=r"series ids 1 \(row 0\) and '1' \(row 2\) are different values"):
+        read_panel(frame)
+
+
+def test_a_numeric_id_column_is_found_in_a_long_file(write_file):
+    text = "store,date,sales\n" + "".join(f"{s},2020-01-0{d},{s * 10 + d}.5\n" for s in (1, 2) for d in (1, 2, 3))
+    panel = read_panel(write_file("stores.csv", text))
+    assert panel["unique_id"].unique().tolist() == ["1", "2"]
+    assert panel["y"].tolist() == [11.5, 12.5, 13.5, 21.5, 22.5, 23.5]
+
+
+def test_a_wide_file_with_repeated_times_suggests_the_id_column(write_file):
+    text = "date,a,b\n2020-01-01,1,1\n2020-01-02,2,2\n2020-01-01,1,2\n2020-01-02,2,1\n"
+    with pytest.raises(DataError, match=r"w\.csv: read as wide format .* '2020-01-01' appears more than once .*id_col"):
+        read_panel(write_file("w.csv", text))
+
+
+def test_line_numbers_count_blank_lines(write_file):
+    text = "\nds,y\n2020-01-01,1\n\n2020-01-02,x\n"
+    with pytest.raises(DataError, match=r"b\.csv, line 5: column 'y' holds 'x'"):
+        read_panel(write_file("b.csv", text))
+
+
+def test_an_encoding_is_detected_on_the_whole_file(write_file):
+    rows = [f"2020-01-{d:02d},{d}\n" for d in range(1, 29)]
+    text = "unique_id,ds,y\n" + "".join(f"{uid},{row}" for uid in ("Basel", "Zürich") for row in rows)
+    panel = read_panel(write_file("late.csv", text, encoding="cp1252"))
+    assert panel["unique_id"].unique().tolist() == ["Basel", "Zürich"]
+
+
+def test_missing_markers_in_the_value_column_are_missing_values(write_file):
+    text = "unique_id,ds,y\nA,2020-01-01,1\nA,2020-01-02,NA\nA,2020-01-03, \nA,2020-01-04,4\n"
+    with pytest.warns(FilledValuesWarning, match=r"filled 2 missing value"):
+        panel = read_panel(write_file("na.csv", text), missing="interpolate")
+    assert panel["y"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
 # ---- missing-value policies: filled explicitly and reported ----
 
 GAPPY = (
@@ -356,3 +520,4 @@ def test_gaps_that_look_like_another_frequency_are_still_gaps(write_file):
 
 def test_two_point_series_get_the_frequency_of_their_step(write_file):
     assert read_panel(write_file("two.csv", "ds,y\n2020-01-01,1\n2020-02-01,2\n")).attrs["freq"] == "MS"
+    assert read_panel(write_file("two.csv", "ds,y\n2020-01-01,1\n2020-01-02,2\n")).attrs["freq"] == "D"

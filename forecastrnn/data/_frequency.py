@@ -107,6 +107,8 @@ def _calendar_step(times: pd.DatetimeIndex) -> str | None:
         return f"YE-{_MONTHS[first_month - 1]}" if ends else None
     if days == 7 and len(set(times.dayofweek)) == 1:
         return f"W-{_WEEKDAYS[int(times[0].dayofweek)]}"
+    if midnight and days == int(days):
+        return "D" if days == 1 else f"{int(days)}D"  # calendar days, not 24h
     return to_offset(step).freqstr
 
 
@@ -174,25 +176,31 @@ def _on_offset(times: pd.Index, freq: Freq) -> np.ndarray:
         return np.asarray((times + offset - offset) == times)
 
 
-def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool) -> pd.DataFrame:
+def series_bounds(codes: np.ndarray) -> np.ndarray:
+    """Where each series starts in a panel grouped by series (``codes``: a series number per
+    row, equal within a series), then the panel's length."""
+    return np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1, len(codes)]
+
+
+def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool, bounds: np.ndarray) -> pd.DataFrame:
     """Missing timestamps ``unique_id, ds`` of a sorted panel on the grid of ``freq``.
 
-    Raises DataError naming the series and timestamp that is off the grid, and, when the
-    frequency was inferred, the series whose own frequency differs (mixed frequencies).
+    ``bounds`` are the panel's :func:`series_bounds`. Raises DataError naming the series and
+    timestamp that is off the grid, and, when the frequency was inferred, the series whose own
+    frequency differs (mixed frequencies).
     """
-    ids = panel["unique_id"].to_numpy()
     times = pd.Index(panel["ds"])
-    same_series = ids[1:] == ids[:-1]
-    step_ok = np.asarray(times[1:] == pd.Index(_next_on_grid(times[:-1], freq)))
-    series_start = np.r_[True, ~same_series]
-    bad_start = series_start & ~_on_offset(times, freq)
-    suspect = set(ids[1:][same_series & ~step_ok]) | set(ids[bad_start])
-    if not suspect:
-        return pd.DataFrame({"unique_id": pd.Series([], dtype=panel["unique_id"].dtype), "ds": times[:0]})
-
-    gaps = []
-    for uid, series in panel[panel["unique_id"].isin(suspect)].groupby("unique_id", sort=False):
-        series_times = pd.Index(series["ds"])
+    starts = bounds[:-1]
+    bad_step = np.asarray(times[1:] != pd.Index(_next_on_grid(times[:-1], freq)))
+    bad_step[starts[1:] - 1] = False  # the step from one series to the next
+    suspect = np.union1d(
+        np.searchsorted(bounds, np.flatnonzero(bad_step), side="right") - 1,
+        np.flatnonzero(~_on_offset(times[starts], freq)),
+    )
+    gaps = [pd.DataFrame({"unique_id": pd.Series([], dtype=panel["unique_id"].dtype), "ds": times[:0]})]
+    for number in suspect:
+        uid = panel["unique_id"].iat[bounds[number]]
+        series_times = times[bounds[number] : bounds[number + 1]]
         own = guess_series_freq(series_times)
         if inferred and own is not None and own != freq:
             raise DataError(
@@ -220,19 +228,25 @@ def find_gaps(panel: pd.DataFrame, freq: Freq, origin: Origin, *, inferred: bool
                 )
             )
         missing = grid.difference(series_times)
-        gaps.append(pd.DataFrame({"unique_id": uid, "ds": missing}))
-    return pd.concat(gaps, ignore_index=True)
+        gaps.append(pd.DataFrame({"unique_id": pd.Series(uid, index=range(len(missing))), "ds": missing}))
+    return pd.concat(gaps, ignore_index=True).astype({"unique_id": panel["unique_id"].dtype})
 
 
-def infer_panel_freq(panel: pd.DataFrame, origin: Origin) -> Freq:
-    """The frequency of a sorted panel, read off its longest series that shows one (gaps tolerated)."""
-    lengths = panel.groupby("unique_id", sort=False).size().sort_values(ascending=False, kind="stable")
-    for uid in lengths.index[:_SERIES_TRIED]:
-        freq = guess_series_freq(pd.Index(panel.loc[panel["unique_id"] == uid, "ds"]))
+def infer_panel_freq(panel: pd.DataFrame, origin: Origin, bounds: np.ndarray) -> Freq:
+    """The frequency of a sorted panel (``bounds``: its :func:`series_bounds`), read off its
+    longest series that shows one (gaps tolerated)."""
+    lengths = np.diff(bounds)
+    longest_first = np.argsort(-lengths, kind="stable")
+
+    def times_of(number: int) -> pd.Index:
+        return pd.Index(panel["ds"].iloc[bounds[number] : bounds[number + 1]])
+
+    for number in longest_first[:_SERIES_TRIED]:
+        freq = guess_series_freq(times_of(number))
         if freq is not None:
             return freq
-    longest = lengths.index[0]
-    times = pd.Index(panel.loc[panel["unique_id"] == longest, "ds"])
+    longest = panel["unique_id"].iat[bounds[longest_first[0]]]
+    times = times_of(longest_first[0])
     likely = _voted(times)[:1] if isinstance(times, pd.DatetimeIndex) else []
     if likely and _on_offset(times[:1], likely[0])[0]:
         return likely[0]  # most timestamps agree on it: find_gaps names the ones that do not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -43,17 +44,19 @@ def _counts(points: pd.DataFrame) -> str:
     return f"{values} missing value(s) and {stamps} missing timestamp(s)"
 
 
-def fill_missing(panel: pd.DataFrame, missing_kind: pd.Series, policy: str, origin: Origin) -> pd.DataFrame:
+def fill_missing(panel: pd.DataFrame, inserted: np.ndarray, policy: str, origin: Origin) -> pd.DataFrame:
     """Fill NaN targets of a sorted panel per ``policy``; returns the report of filled points.
 
-    ``missing_kind`` says, for each row, ``'missing value'``, ``'missing timestamp'`` or ``''``.
-    The panel's ``y`` is filled in place. Raises DataError for ``error`` and for points a
+    ``inserted`` marks the rows added for missing timestamps (the other NaN rows are missing
+    values). The panel's ``y`` is filled in place. Raises DataError for ``error`` and for points a
     policy cannot fill (leading values for ``interpolate``/``ffill``, trailing for ``interpolate``).
     """
     if policy not in MISSING_POLICIES:
         raise DataError(f"missing={policy!r} is not a policy; choose one of {', '.join(MISSING_POLICIES)}.")
     nan = panel["y"].isna().to_numpy()
-    points = panel.loc[nan, ["unique_id", "ds"]].assign(kind=missing_kind[nan].to_numpy())
+    points = panel.loc[nan, ["unique_id", "ds"]].assign(
+        kind=np.where(inserted[nan], "missing timestamp", "missing value")
+    )
     if points.empty:
         return points.assign(value=pd.Series(dtype="float64"))
     if policy == "error":

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._frequency import Freq, describe_freq, find_gaps, format_time, infer_panel_freq
-from ._layout import to_long
+from ._frequency import Freq, describe_freq, find_gaps, format_time, infer_panel_freq, series_bounds
+from ._layout import column_hints, to_long
 from ._missing import FilledValuesWarning, fill_message, fill_missing
 from ._origin import ROW, Origin
-from ._parse import guess_decimal, parse_numbers, parse_times
+from ._parse import factorize, parse_numbers, parse_times
 from ._read import read_table
 
 _SHOWN = 5
@@ -50,7 +51,7 @@ def read_panel(
     """
     if isinstance(source, pd.DataFrame):
         origin = Origin(name="the DataFrame", is_file=False)
-        raw = source.reset_index(drop=True).copy()
+        raw = source.reset_index(drop=True)
         raw.columns = [str(column) for column in raw.columns]
         if raw.empty:
             raise DataError("the DataFrame has no rows.")
@@ -58,26 +59,32 @@ def read_panel(
         default_id, delimiter = "series", None
     else:
         path = Path(source)
-        raw, origin, delimiter = read_table(path, sep=sep, encoding=encoding)
+        hints = partial(
+            column_hints, id_col=id_col, time_col=time_col, target_col=target_col, numbers=decimal in (None, ".")
+        )
+        raw, origin, delimiter = read_table(path, sep=sep, encoding=encoding, hints=hints)
         default_id = path.stem
     long = to_long(raw, id_col=id_col, time_col=time_col, target_col=target_col, origin=origin, default_id=default_id)
-    if decimal is None:
-        decimal = guess_decimal(long["y"], delimiter)
-    panel = _typed(long, origin, date_format=date_format, decimal=decimal)
-    panel = _ordered(panel, origin, sort=sort)
+    del raw  # from here only ``long`` holds the raw cells, and _typed drops them as it parses them
+    panel, series = _typed(long, origin, date_format=date_format, decimal=decimal, sep=delimiter)
+    del long
+    panel, bounds = _ordered(panel, series, origin, sort=sort)
     inferred = freq is None
     if freq is None:
-        freq = infer_panel_freq(panel, origin)
+        freq = infer_panel_freq(panel, origin, bounds)
     elif isinstance(panel["ds"].dtype, np.dtype) and panel["ds"].dtype.kind == "i" and not isinstance(freq, int):
         raise DataError(f"{origin.name}: the time column holds integer steps; freq must be an integer, not {freq!r}.")
-    gaps = find_gaps(panel, freq, origin, inferred=inferred)
-    kind = np.where(panel["y"].isna(), "missing value", "")
+    gaps = find_gaps(panel, freq, origin, inferred=inferred, bounds=bounds)
+    inserted = np.zeros(len(panel), dtype=bool)
     if len(gaps):
+        numbers = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        ids = pd.Index(panel["unique_id"].iloc[bounds[:-1]])
+        numbers = np.r_[numbers, ids.get_indexer(gaps["unique_id"])]
         panel = pd.concat([panel, gaps.assign(y=np.nan, **{ROW: -1})], ignore_index=True)
-        kind = np.r_[kind, np.full(len(gaps), "missing timestamp")]
-        order = np.lexsort((panel["ds"].to_numpy(), panel["unique_id"].to_numpy()))
-        panel, kind = panel.iloc[order].reset_index(drop=True), kind[order]
-    report = fill_missing(panel, pd.Series(kind), missing, origin)
+        inserted = np.r_[inserted, np.ones(len(gaps), dtype=bool)]
+        order = np.lexsort((_ticks(panel["ds"]), numbers))
+        panel, inserted = panel.take(order).reset_index(drop=True), inserted[order]
+    report = fill_missing(panel, inserted, missing, origin)
     if len(report):
         warnings.warn(FilledValuesWarning(fill_message(report, missing, origin), report), stacklevel=2)
     panel = panel[["unique_id", "ds", "y"]]
@@ -87,15 +94,65 @@ def read_panel(
     return panel
 
 
-def _typed(long: pd.DataFrame, origin: Origin, *, date_format: str | None, decimal: str) -> pd.DataFrame:
+def _series_ids(long: pd.DataFrame, origin: Origin) -> tuple[pd.Series, np.ndarray]:
+    """The ids, unaltered, and each row's series number in the sorted order of the ids.
+
+    Empty ids, ids that differ only by blanks around them (``'a'`` and ``' a'``) and ids of
+    different types that read the same as text (``1`` and ``'1'``) are errors. Ids of mixed
+    types (``1`` and ``'a'``) that read differently as text become text.
+    """
     ids = long["unique_id"]
-    no_id = ids.isna()
-    if pd.api.types.is_string_dtype(ids):
-        no_id |= ids.str.strip().eq("").fillna(False).astype(bool)
-    if no_id.any():
-        row = int(long.loc[no_id, ROW].iloc[0])
+    codes, uniques = factorize(ids)
+    text = uniques.astype(str) if uniques.dtype == object else uniques
+    empty = np.zeros(len(uniques), dtype=bool)
+    if pd.api.types.is_string_dtype(text.dtype):
+        stripped = text.str.strip()
+        empty = stripped.eq("").to_numpy()
+        twins = np.flatnonzero(stripped.duplicated(keep=False).to_numpy())
+        if len(twins) and not empty.any():
+            pair = twins[stripped.iloc[twins].to_numpy() == stripped.iat[twins[0]]][:2]
+            (row_a, a), (row_b, b) = sorted((_row_of(long, codes, code), uniques.iat[code]) for code in pair)
+            unit = _where(origin)[:-1]
+            raise DataError(
+                f"{origin.name}: series ids {a!r} ({unit} {row_a}) and {b!r} ({unit} {row_b}) "
+                + (
+                    "are different values that read the same as text. Give the series distinct ids."
+                    if str(a) == str(b)
+                    else "differ only by blanks around them. Remove the blanks if they are one series, "
+                    "or give them distinct ids."
+                )
+            )
+    if empty.any() or (codes < 0).any():
+        row = int(long.loc[(codes < 0) | empty[codes], ROW].iloc[0])
         raise DataError(f"{origin.at(row)}: the series id is empty. Every row needs the id of its series.")
-    values = parse_numbers(long, "y", origin, decimal=decimal)
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # read as keys: the ids as their values
+        ids = pd.Series(uniques.array.take(codes), index=ids.index)
+    try:
+        order = np.argsort(uniques.to_numpy(), kind="stable")
+    except TypeError:  # ids of types that do not compare, e.g. 1 and 'a': compared as text
+        ids, uniques = pd.Series(text.to_numpy()[codes], index=ids.index), text
+        order = np.argsort(uniques.to_numpy(), kind="stable")
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return ids, rank[codes]
+
+
+def _row_of(long: pd.DataFrame, codes: np.ndarray, code: int) -> int:
+    return int(long[ROW].iloc[int(np.argmax(codes == code))])
+
+
+def _where(origin: Origin) -> str:
+    return "lines" if origin.is_file else "rows"
+
+
+def _typed(
+    long: pd.DataFrame, origin: Origin, *, date_format: str | None, decimal: str | None, sep: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The long table with parsed ids, times and values; and each row's series number.
+
+    Parsed columns are dropped from ``long`` as soon as they are read, to keep memory low.
+    """
+    values = parse_numbers(long, "y", origin, decimal=decimal, sep=sep)
     infinite = np.isinf(values.to_numpy())
     if infinite.any():
         row = int(long.loc[infinite, ROW].iloc[0])
@@ -103,43 +160,54 @@ def _typed(long: pd.DataFrame, origin: Origin, *, date_format: str | None, decim
             f"{origin.at(row)}: the value is {values[infinite].iloc[0]}; infinite values are not allowed "
             f"({int(infinite.sum())} found). Fix them, or leave the cells empty to mark them missing."
         )
-    return pd.DataFrame(
-        {
-            "unique_id": long["unique_id"],
-            "ds": parse_times(long, "ds", origin, date_format=date_format),
-            "y": values,
-            ROW: long[ROW],
-        }
-    )
+    del long["y"]
+    times = parse_times(long, "ds", origin, date_format=date_format)
+    del long["ds"]
+    ids, series = _series_ids(long, origin)
+    return pd.DataFrame({"unique_id": ids, "ds": times, "y": values, ROW: long[ROW]}, copy=False), series
 
 
-def _ordered(panel: pd.DataFrame, origin: Origin, *, sort: bool) -> pd.DataFrame:
-    """Reject duplicate timestamps and (unless ``sort``) dates going backwards; sort by id, time."""
-    duplicated = panel.duplicated(["unique_id", "ds"], keep=False).to_numpy()
-    if duplicated.any():
-        dups = panel.loc[duplicated]
-        first = dups.iloc[0]
-        rows = dups.loc[(dups["unique_id"] == first["unique_id"]) & (dups["ds"] == first["ds"]), ROW].tolist()
+def _ticks(times: pd.Series) -> np.ndarray:
+    """Times as int64 (UTC for timestamps with a zone), ordered as the times."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert(None)
+    return times.to_numpy().view(np.int64) if times.dtype.kind == "M" else times.to_numpy(dtype=np.int64)
+
+
+def _ordered(panel: pd.DataFrame, series: np.ndarray, origin: Origin, *, sort: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    """Reject duplicate timestamps and (unless ``sort``) dates going backwards; sort by id, time.
+
+    Returns the sorted panel and its series bounds.
+    """
+    ticks = _ticks(panel["ds"])
+    step, later = np.diff(series), np.diff(ticks)
+    if ((step > 0) | ((step == 0) & (later > 0))).all():
+        return panel.reset_index(drop=True), series_bounds(series)
+    order = np.lexsort((ticks, series))
+    sorted_series, sorted_ticks = series[order], ticks[order]
+    same = (sorted_series[1:] == sorted_series[:-1]) & (sorted_ticks[1:] == sorted_ticks[:-1])
+    if same.any():
+        duplicated = np.zeros(len(panel), dtype=bool)
+        duplicated[order[1:][same]] = duplicated[order[:-1][same]] = True
+        first = int(np.argmax(duplicated))
+        rows = panel.loc[duplicated & (series == series[first]) & (ticks == ticks[first]), ROW].tolist()
         where = "lines" if origin.is_file else "rows"
         raise DataError(
-            f"{origin.name}: series {first['unique_id']!r} has {format_time(first['ds'])} more than once "
-            f"({where} {', '.join(map(str, rows[:_SHOWN]))}; {dups[['unique_id', 'ds']].drop_duplicates().shape[0]} "
-            "duplicated timestamp(s) in all). Remove the duplicates or aggregate them (e.g. sum or mean) first."
+            f"{origin.name}: series {panel['unique_id'].iat[first]!r} has {format_time(panel['ds'].iat[first])} "
+            f"more than once ({where} {', '.join(map(str, rows[:_SHOWN]))}; "
+            f"{int(np.count_nonzero(same & ~np.r_[False, same[:-1]]))} duplicated timestamp(s) in all). "
+            "Remove the duplicates or aggregate them (e.g. sum or mean) first."
         )
-    backwards = panel.groupby("unique_id", sort=False)["ds"].diff() < _zero(panel["ds"])
+    by_series = np.argsort(series, kind="stable")
+    backwards = (np.diff(series[by_series]) == 0) & (np.diff(ticks[by_series]) < 0)
     if backwards.any() and not sort:
-        position = int(np.argmax(backwards.to_numpy()))
-        row = panel.iloc[position]
+        position = int(by_series[1:][backwards].min())
         raise DataError(
-            f"{origin.at(int(row[ROW]))}: series {row['unique_id']!r} goes back in time to "
-            f"{format_time(row['ds'])} after a later timestamp. Sort the data by time within each series, "
-            "or pass sort=True (--sort) to have it sorted."
+            f"{origin.at(int(panel[ROW].iat[position]))}: series {panel['unique_id'].iat[position]!r} goes back in "
+            f"time to {format_time(panel['ds'].iat[position])} after a later timestamp. Sort the data by time "
+            "within each series, or pass sort=True (--sort) to have it sorted."
         )
-    return panel.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-
-
-def _zero(times: pd.Series) -> object:
-    return pd.Timedelta(0) if pd.api.types.is_datetime64_any_dtype(times) else 0
+    return panel.take(order).reset_index(drop=True), series_bounds(sorted_series)
 
 
 def check_min_length(panel: pd.DataFrame, min_length: int, *, reason: str = "", origin_name: str = "data") -> None:
@@ -162,7 +230,11 @@ def panel_freq(panel: pd.DataFrame) -> Freq:
     freq = panel.attrs.get("freq")
     if freq is not None:
         return freq
-    return infer_panel_freq(panel, Origin(name="the panel", is_file=False))
+    series = pd.factorize(panel["unique_id"])[0]
+    if (np.diff(series) < 0).any():
+        order = np.argsort(series, kind="stable")
+        panel, series = panel.iloc[order], series[order]
+    return infer_panel_freq(panel, Origin(name="the panel", is_file=False), series_bounds(series))
 
 
 def describe_panel(panel: pd.DataFrame) -> dict[str, object]:

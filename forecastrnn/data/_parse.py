@@ -1,19 +1,35 @@
-"""Turn raw string columns into numbers and timestamps, naming the line of the first bad value."""
+"""Turn raw string columns into numbers and timestamps, naming the line of the first bad value.
+
+Numbers are read one way per column: decimal point or decimal comma, with or without thousands
+separators (``1,234.5``, ``1.234,5``). A column whose numbers could be read two ways (``1,023``
+is 1023 or 1.023) is an error asking which, never a guess. Times are ISO 8601 dates (or a
+given format), ``YYYYMMDD`` whole numbers, or integer steps.
+"""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 from ._origin import ROW, Origin
 
-MISSING_MARKERS = frozenset({"", "na", "nan", "n/a", "#n/a", "null", "none", "-", "?"})
+MISSING_MARKERS = frozenset({"", "na", "nan", "+nan", "-nan", "n/a", "#n/a", "null", "none", "-", "?"})
 """Cell texts (case-insensitive) read as a missing value rather than as bad data."""
 
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+_PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
+_GROUPED = {  # thousands separator -> a number grouped by it (the other mark, if any, is the decimal)
+    ",": re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?$"),
+    ".": re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?$"),
+}
+_ONE_GROUP = {",": re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$"), ".": re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")}
+_OTHER = {",": ".", ".": ","}
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_YYYYMMDD = re.compile(r"^\d{8}$")
+_YEARS = (1800, 2200)
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _SHOWN = 5
 
@@ -23,47 +39,158 @@ def is_missing(text: pd.Series) -> pd.Series:
     return text.fillna("").astype(str).str.strip().str.lower().isin(MISSING_MARKERS)
 
 
-def _lines(frame: pd.DataFrame, mask: pd.Series) -> str:
+def looks_numeric(text: pd.Series) -> pd.Series:
+    """Which (stripped) cells are numbers in some style: ``1.5``, ``1,5``, ``1,234.5``, ``1.234,5``."""
+    style = text.str.match(_PLAIN) | text.str.match(_COMMA_DECIMAL)
+    return (
+        style
+        | text.str.match(_GROUPED[","])
+        | text.str.match(_GROUPED["."])
+        | pd.to_numeric(text, errors="coerce").notna()
+    )
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each cell's code (-1 for a missing one) and the distinct values, in order of the codes.
+
+    A categorical's own codes are used when all its categories occur (a column read as keys).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        categories = values.cat.categories
+        if np.bincount(codes[codes >= 0], minlength=len(categories)).all():
+            return codes, pd.Series(np.asarray(categories), dtype=categories.dtype)
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Series(np.asarray(uniques) if isinstance(values.dtype, pd.CategoricalDtype) else uniques)
+
+
+def _lines(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
     rows = frame.loc[mask, ROW].head(_SHOWN).tolist()
-    more = int(mask.sum()) - len(rows)
+    more = int(np.count_nonzero(mask)) - len(rows)
     return ", ".join(str(row) for row in rows) + (f" and {more} more" if more > 0 else "")
-
-
-def guess_decimal(values: pd.Series, sep: str | None) -> str:
-    """',' when the file is not comma-separated and its numbers are written like ``1,5``."""
-    if sep == "," or pd.api.types.is_numeric_dtype(values):
-        return "."
-    text = values.astype(str).str.strip()
-    return "," if text.str.match(_DECIMAL_COMMA).any() else "."
-
-
-def parse_numbers(frame: pd.DataFrame, column: str, origin: Origin, *, decimal: str = ".") -> pd.Series:
-    """Float values of a column; missing markers become NaN, anything else unparsable is an error."""
-    raw = frame[column]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.astype("float64")
-    text = raw.astype(str).str.strip()
-    missing = is_missing(raw)
-    if decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    values = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
-    bad = values.isna() & ~missing
-    if bad.any():
-        first = raw[bad].iloc[0]
-        hint = (
-            " The file seems to use decimal commas: pass decimal=',' (--decimal , on the command line)."
-            if decimal == "." and _DECIMAL_COMMA.match(str(first).strip())
-            else " Fix the value, or leave the cell empty to mark it missing."
-        )
-        raise DataError(
-            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds {first!r}, "
-            f"which is not a number ({int(bad.sum())} such value(s), at {_where(origin)} {_lines(frame, bad)})." + hint
-        )
-    return values
 
 
 def _where(origin: Origin) -> str:
     return "lines" if origin.is_file else "rows"
+
+
+def _first(frame: pd.DataFrame, text: pd.Series, mask: pd.Series) -> tuple[str, str]:
+    """The location and text of the first cell selected by ``mask``."""
+    position = int(np.argmax(mask.to_numpy()))
+    return f"{frame[ROW].iloc[position]}", repr(text.iloc[position])
+
+
+def _number_style(frame: pd.DataFrame, column: str, text: pd.Series, origin: Origin, sep: str | None) -> str:
+    """The decimal mark (``'.'`` or ``','``) that reads every number of the column one way.
+
+    The other mark may only separate thousands. Raises DataError when the column mixes styles,
+    when a number could be read both ways, and for decimal commas in a comma-separated file.
+    """
+    comma, dot = text.str.contains(",", regex=False), text.str.contains(".", regex=False)
+    point = (dot & ~comma & text.str.match(_PLAIN) & ~text.str.match(_ONE_GROUP["."])) | (
+        text.str.match(_GROUPED[","]) & (dot | text.str.count(",").gt(1))
+    )
+    decimal_comma = (comma & ~dot & text.str.match(_COMMA_DECIMAL) & ~text.str.match(_ONE_GROUP[","])) | (
+        text.str.match(_GROUPED["."]) & (comma | text.str.count(r"\.").gt(1))
+    )
+    if point.any() and decimal_comma.any():
+        (row_a, value_a), (row_b, value_b) = _first(frame, text, point), _first(frame, text, decimal_comma)
+        raise DataError(
+            f"{origin.at(int(row_b))}: column {column!r} holds {value_b}, a number with a decimal comma, but "
+            f"{_where(origin)[:-1]} {row_a} holds {value_a}, with a decimal point. Write all numbers of the "
+            "column one way, or pass decimal ('.' or ',') to say which mark is the decimal one."
+        )
+    if decimal_comma.any():
+        if sep == ",":
+            row, value = _first(frame, text, decimal_comma)
+            raise DataError(
+                f"{origin.at(int(row))}: column {column!r} holds {value}: the file seems to use decimal commas. "
+                "Pass decimal=',' (--decimal , on the command line) to read them."
+            )
+        return ","
+    ambiguous = text.str.match(_ONE_GROUP[","])
+    if ambiguous.any() and not point.any():
+        position = int(np.argmax(ambiguous.to_numpy()))
+        value = text.iloc[position]
+        raise DataError(
+            f"{origin.at(int(frame[ROW].iloc[position]))}: column {column!r} holds {value!r}, which reads as "
+            f"{value.replace(',', '')} if the comma separates thousands, or as {value.replace(',', '.')} if it is "
+            "a decimal comma. Pass decimal='.' (thousands) or decimal=',' (decimal comma) to say which "
+            "(--decimal on the command line)."
+        )
+    return "."
+
+
+def _arrow_floats(raw: pd.Series) -> pd.Series | None:
+    """Fast path: pyarrow's cast of a string column with plain numbers only, else ``None``."""
+    if raw.dtype == object or not pd.api.types.is_string_dtype(raw.dtype):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    try:
+        values = pc.cast(pa.array(raw), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index, dtype="float64")
+
+
+def parse_numbers(
+    frame: pd.DataFrame, column: str, origin: Origin, *, decimal: str | None = None, sep: str | None = None
+) -> pd.Series:
+    """Float values of a column; missing markers become NaN, anything else unparsable is an error.
+
+    ``decimal`` is the decimal mark (``'.'`` or ``','``), detected when ``None``; the other mark
+    is accepted only between groups of three digits (thousands). ``sep`` is the file's
+    delimiter (decimal commas are not detected in a comma-separated file).
+    """
+    raw = frame[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return raw.astype("float64")
+    if decimal in (None, "."):
+        fast = _arrow_floats(raw)
+        if fast is not None:
+            return fast
+    text = raw.astype(str).str.strip()
+    missing = is_missing(raw)
+    if decimal is None:
+        marked = text.str.contains(",", regex=False) | text.str.contains(".", regex=False)
+        decimal = _number_style(frame.loc[marked], column, text[marked], origin, sep)
+    thousands = _OTHER[decimal]
+    grouped = text.str.match(_GROUPED[thousands])
+    cleaned = text.where(~grouped, text.str.replace(thousands, "", regex=False))
+    cleaned = cleaned.str.replace(decimal, ".", regex=False).where(
+        ~missing & (grouped | ~text.str.contains(thousands, regex=False))
+    )
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    bad = values.isna() & ~missing
+    if bad.any():
+        first = raw[bad].iloc[0]
+        style = f"{decimal!r} as decimal mark and {thousands!r} only between thousands"
+        raise DataError(
+            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds {first!r}, "
+            f"which is not a number ({int(bad.sum())} such value(s), at {_where(origin)} {_lines(frame, bad)}). "
+            f"Numbers are read with {style}; fix the value, or leave the cell empty to mark it missing."
+        )
+    return values
+
+
+def _steps(frame: pd.DataFrame, column: str, text: pd.Series, codes: np.ndarray, origin: Origin) -> pd.Index:
+    """Whole numbers as integer time steps, or as dates when all are valid ``YYYYMMDD`` dates."""
+    if text.str.match(_YYYYMMDD).all():
+        dates = pd.DatetimeIndex(pd.to_datetime(text, format="%Y%m%d", errors="coerce"))
+        if not dates.isna().any() and dates.year.min() >= _YEARS[0] and dates.year.max() <= _YEARS[1]:
+            return dates
+    try:
+        return pd.Index(text.astype("int64"))
+    except (OverflowError, ValueError):
+        huge = text.map(lambda value: not -(2**63) <= int(value) < 2**63).to_numpy()[codes]
+        raise DataError(
+            f"{origin.at(int(frame.loc[huge, ROW].iloc[0]))}: column {column!r} holds "
+            f"{text[codes[np.argmax(huge)]]!r}, too large for an integer time step. Write dates, or smaller steps."
+        ) from None
 
 
 def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format: str | None) -> pd.Series:
@@ -71,16 +198,17 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
 
     Without ``date_format`` dates must be ISO 8601 (``2020-01-31``, ``2020-01-31 13:00``,
     ``2020-01``); anything else is an error asking for the format, never a guess that could
-    swap day and month. A column of whole numbers is read as integer time steps. Timestamps
-    with a UTC offset are converted to UTC; mixing them with timestamps without one is an error.
+    swap day and month. Whole numbers that are all valid ``YYYYMMDD`` dates (years 1800-2200)
+    are dates; other whole numbers are integer time steps. Timestamps with a UTC offset are
+    converted to UTC; mixing them with timestamps without one is an error. Each distinct text
+    is parsed once.
     """
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
         return raw
-    if pd.api.types.is_integer_dtype(raw) and date_format is None:
-        return raw.astype("int64")
-    text = raw.astype(str).str.strip()
-    empty = is_missing(raw)
+    codes, uniques = factorize(raw)
+    text = uniques.astype(object).astype(str).str.strip()
+    empty = np.append(is_missing(text).to_numpy(), True)[codes]
     if empty.any():
         raise DataError(
             f"{origin.at(int(frame.loc[empty, ROW].iloc[0]))}: the time column {column!r} is empty "
@@ -88,24 +216,25 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
             "Every row needs a timestamp; remove those rows or fill in their times."
         )
     if date_format is None and text.str.match(_INTEGER).all():
-        return text.astype("int64")
-    aware = text.str.contains(_TZ_SUFFIX)
+        return pd.Series(_steps(frame, column, text, codes, origin).take(codes), index=raw.index)
+    aware = text.str.contains(_TZ_SUFFIX).to_numpy()
     if aware.any() and not aware.all():
+        naive_rows = ~aware[codes]
         raise DataError(
-            f"{origin.at(int(frame.loc[~aware, ROW].iloc[0]))}: column {column!r} mixes timestamps with a "
-            f"UTC offset (e.g. {text[aware].iloc[0]!r}) and without one (e.g. {text[~aware].iloc[0]!r}). "
-            "Write all of them with an offset, or none."
+            f"{origin.at(int(frame.loc[naive_rows, ROW].iloc[0]))}: column {column!r} mixes timestamps with a "
+            f"UTC offset (e.g. {text[codes[np.argmin(naive_rows)]]!r}) and without one (e.g. "
+            f"{text[codes[np.argmax(naive_rows)]]!r}). Write all of them with an offset, or none."
         )
     try:
         times = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=bool(aware.any()))
     except ValueError as exc:
         raise DataError(f"{origin.name}: column {column!r}: cannot parse times with {date_format!r}: {exc}") from None
-    bad = times.isna()
+    bad = times.isna().to_numpy()[codes]
     if bad.any():
         expected = f"the format {date_format!r}" if date_format else "ISO 8601 form (YYYY-MM-DD[ HH:MM[:SS]])"
         raise DataError(
-            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds {text[bad].iloc[0]!r}, "
-            f"which is not a date in {expected} ({int(bad.sum())} such value(s), at {_where(origin)} "
-            f"{_lines(frame, bad)}). Pass date_format (e.g. '%d/%m/%Y') to read other formats."
+            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds "
+            f"{text[codes[np.argmax(bad)]]!r}, which is not a date in {expected} ({int(bad.sum())} such value(s), "
+            f"at {_where(origin)} {_lines(frame, bad)}). Pass date_format (e.g. '%d/%m/%Y') to read other formats."
         )
-    return times
+    return pd.Series(pd.DatetimeIndex(times).take(codes), index=raw.index)

@@ -1,80 +1,199 @@
-"""Read a CSV or Parquet file into a DataFrame of raw strings, sniffing encoding and delimiter.
+"""Read a CSV or Parquet file into a DataFrame of raw cells, sniffing encoding and delimiter.
 
 Nothing is interpreted here (no dates, no numbers): parsing happens later, where errors can
-name the column and line of the offending value.
+name the column and line of the offending value. Cells are kept exactly as written (no blanks
+stripped), so that series ids are never altered. Columns that are likely keys (ids, times)
+are read as categoricals of their text, and the value column as floats when every cell is a
+plain number or empty; this only makes reading fast and small, the cells read the same.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 from ._origin import ROW, Origin
 
-DELIMITERS = (",", ";", "\t", "|")
+DELIMITERS = (",", ";", "\t", "|", " ")
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+"""Tried in this order when no encoding is given (UTF-8 with or without BOM first)."""
 _SNIFF_LINES = 50
+_TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
-
-def decode(raw: bytes, encoding: str | None, name: str) -> str:
-    """Decode file bytes: the given encoding, else UTF-8 (with or without BOM), cp1252, latin-1."""
-    if encoding is not None:
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(
-                f"{name}: cannot decode the file as {encoding!r} ({exc}). "
-                "Pass the file's real encoding, or leave encoding unset to detect it."
-            ) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
-    for candidate in ("utf-8", "cp1252", "latin-1"):
-        try:
-            return raw.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+Hints = Callable[[list[str]], tuple[set[str], set[str]]]
+"""Column names -> (key columns, value columns), as far as the names tell."""
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the same number (>= 1) of extra fields.
+    """The delimiter that splits the first lines into the same number (>= 2) of fields.
 
-    Among consistent candidates the one with most fields wins; a file whose lines agree on
-    none (a single column) is read as comma-separated.
+    Quotes are respected. The header may have one field fewer than the rows (R's
+    ``write.table`` layout, whose rows start with a row name). Among consistent candidates
+    the one with most fields wins, then one whose header has as many, then the earlier one; a
+    file whose lines agree on none (a single column) is read as comma-separated.
     """
     lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
-    best, best_count = ",", 0
+    best, best_score = ",", (1, True)
     for delimiter in DELIMITERS:
-        counts = {line.count(delimiter) for line in lines}
-        if len(counts) == 1:
-            count = counts.pop()
-            if count > best_count:
-                best, best_count = delimiter, count
+        counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
+        rows = set(counts[1:]) or set(counts)
+        if len(rows) == 1:
+            count = rows.pop()
+            score = (count, counts[0] == count)
+            if counts[0] in (count, count - 1) and score > best_score:
+                best, best_score = delimiter, score
     return best
 
 
-def read_text_table(text: str, *, sep: str, origin: Origin) -> pd.DataFrame:
-    """Parse delimited text into strings; adds the private ``ROW`` column with line numbers."""
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{origin.name}: cannot split the file into columns with delimiter {sep!r}: {exc}") from None
-    frame.columns = [str(column).strip() for column in frame.columns]
-    frame[ROW] = frame.index + 2  # line 1 is the header
-    blank = frame.drop(columns=ROW).apply(lambda column: column.str.strip().eq("")).all(axis=1)
-    frame = frame.loc[~blank].reset_index(drop=True)
-    if frame.empty:
+def _column_name(field: str) -> str:
+    """A header field without surrounding blanks and quotes (``ds, "y"`` names ``y``)."""
+    name = field.strip()
+    return name[1:-1] if len(name) >= 2 and name[0] == name[-1] == '"' else name
+
+
+def _header(text: str, sep: str) -> tuple[list[str], int]:
+    """The header's fields and its line number: the first line that is not blank."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    for fields in reader:
+        if any(field.strip() for field in fields):
+            return [_column_name(field) for field in fields], reader.line_num
+    return [], 0
+
+
+def _blank(column: pd.Series) -> np.ndarray:
+    """Which cells of a column as read are empty or blank."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        blank = column.cat.categories.astype(str).str.strip() == ""
+        return np.append(blank, True)[column.cat.codes.to_numpy()]
+    if pd.api.types.is_float_dtype(column.dtype):
+        return column.isna().to_numpy()
+    return column.str.strip().eq("").to_numpy()
+
+
+def _misaligned(line: int, fields: int | None, header: list[str], sep: str, origin: Origin) -> DataError:
+    count = f"{fields} fields but the header has" if fields else "more fields than the header's"
+    return DataError(
+        f"{origin.at(line)}: the row has {count} {len(header)} ({', '.join(map(repr, header))}). "
+        f"Quote values that contain the delimiter {sep!r}, or remove the extra fields."
+    )
+
+
+def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, origin: Origin) -> pd.DataFrame:
+    """The cells under the header's names, with ``ROW`` (line numbers), from rows read with
+    one field more than the header has (or as many); rows whose cells are all blank are dropped.
+
+    An empty extra field (a delimiter at the end of the line) is dropped. When every row has
+    the extra field and their first fields are unique, they are R's row names (``write.table``
+    writes one name fewer in the header than fields in the rows) and are dropped. Any other
+    row with an extra field is an error naming its line. A column without a name is dropped
+    when it is empty (delimiters at the end of the lines) or, first, holds unique values (row
+    numbers of R's ``write.csv`` or pandas' ``to_csv``); otherwise it is an error.
+    """
+    cells = list(frame.columns[: len(header)])
+    extra = ~_blank(frame.iloc[:, -1]) if frame.shape[1] > len(header) else np.zeros(len(frame), dtype=bool)
+    if extra.any():
+        blank = np.logical_and.reduce([_blank(frame[column]) for column in cells]) & ~extra
+        if not (extra | blank).all() or not frame.iloc[:, 0][~blank].is_unique:
+            row = frame.index[0] if extra.all() else frame.index[extra][0]
+            raise _misaligned(int(row) + first_line, len(header) + 1, header, sep, origin)
+        cells = list(frame.columns[1:])
+    kept = [(name, frame[column]) for name, column in zip(header, cells, strict=True)]
+    for position, (name, column) in enumerate(kept):
+        if not name and not (_blank(column).all() or (position == 0 and column.is_unique)):
+            raise DataError(
+                f"{origin.name}: column {position + 1} has no name in the header but holds values. "
+                "Give it a name (e.g. unique_id, ds or y), or remove it."
+            )
+    kept = [(name, column) for name, column in kept if name]  # trailing delimiters, row numbers
+    rows = np.arange(first_line, first_line + len(frame))
+    table = pd.DataFrame({i: column for i, (_, column) in enumerate(kept)} | {len(kept): rows}, copy=False)
+    table.columns = [*(name for name, _ in kept), ROW]
+    if len(kept) and _blank(table.iloc[:, 0]).any():
+        blank = np.logical_and.reduce([_blank(table.iloc[:, i]) for i in range(len(kept))])
+        table = table.loc[~blank].reset_index(drop=True)
+    if table.empty:
         raise DataError(f"{origin.name}: the file has a header but no data rows.")
-    return frame
+    return table
+
+
+class _Ragged(Exception):
+    """A row has more fields than the header: read the file again, carefully."""
+
+
+def _read_csv(
+    path: Path,
+    *,
+    careful: bool,
+    sep: str,
+    encoding: str,
+    header: list[str],
+    header_line: int,
+    keys: set[str],
+    numbers: set[str],
+) -> pd.DataFrame:
+    """The rows after the header: one column per header field, plus (``careful``) one for an
+    extra field; rows with fewer fields are padded with empty cells.
+
+    Keys are read as categoricals, numbers as floats (empty cells NaN), everything else as
+    text. Raises ValueError when a number column holds anything else, UnicodeDecodeError for
+    the wrong encoding, and for rows with too many fields :class:`_Ragged` (not careful) or
+    DataError naming the line (careful).
+    """
+    width = len(header) + careful
+    typed = {i: "category" for i, name in enumerate(header) if name in keys}
+    typed |= {i: "float64" for i, name in enumerate(header) if name in numbers}
+    # skiprows is slow (checked on every line): the fast reading lets pandas skip the header
+    placement = {"header": None, "skiprows": header_line} if careful else {"header": header_line - 1}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)  # the first row is too long
+            return pd.read_csv(
+                path,
+                sep=sep,
+                names=range(width),
+                index_col=False,
+                dtype={i: typed.get(i, "category" if i == len(header) else str) for i in range(width)},
+                keep_default_na=False,
+                na_values={i: [""] for i, kind in typed.items() if kind == "float64"},
+                skip_blank_lines=False,
+                encoding=encoding,
+                **placement,
+            )
+    except pd.errors.ParserWarning:
+        if not careful:
+            raise _Ragged from None
+        raise _misaligned(header_line + 1, None, header, sep, Origin(path.name, True)) from None
+    except pd.errors.ParserError as exc:
+        found = _TOO_MANY.search(str(exc))
+        if found is None:
+            raise DataError(f"{path.name}: cannot split the file into columns with delimiter {sep!r}: {exc}") from None
+        if not careful:
+            raise _Ragged from None
+        raise _misaligned(int(found[2]), int(found[3]), header, sep, Origin(path.name, True)) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path.name}: the file has a header but no data rows.") from None
+
+
+def _read_cells(path: Path, options: dict, numbers: set[str]) -> pd.DataFrame:
+    """:func:`_read_csv` with ``numbers`` as floats; all as text when one of them holds
+    something else; carefully (as text) when a row has more fields than the header."""
+    try:
+        try:
+            return _read_csv(path, **options, careful=False, numbers=numbers)
+        except (DataError, UnicodeDecodeError, _Ragged):
+            raise
+        except (ValueError, TypeError):
+            return _read_csv(path, **options, careful=False, numbers=set())
+    except _Ragged:
+        return _read_csv(path, **options, careful=True, numbers=set())
 
 
 def read_parquet_table(path: Path, origin: Origin) -> pd.DataFrame:
@@ -95,20 +214,62 @@ def read_parquet_table(path: Path, origin: Origin) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: Path, *, sep: str | None, encoding: str | None) -> tuple[pd.DataFrame, Origin, str | None]:
+def _head(path: Path) -> bytes:
+    """The file's first lines: up to the first ``_SNIFF_LINES`` that are not blank."""
+    lines, filled = [], 0
+    with path.open("rb") as handle:
+        for line in handle:
+            lines.append(line)
+            filled += bool(line.strip())
+            if filled == _SNIFF_LINES:
+                break
+    return b"".join(lines)
+
+
+def read_table(
+    path: Path, *, sep: str | None, encoding: str | None, hints: Hints | None = None
+) -> tuple[pd.DataFrame, Origin, str | None]:
     """Read CSV/TSV (any extension but .parquet/.pq) or Parquet into a raw table.
 
-    Returns the table, its origin and the delimiter used (``None`` for Parquet).
+    The encoding is the given one, else the first of :data:`ENCODINGS` that decodes the whole
+    file. ``hints`` maps the column names to the likely key and value columns (read compactly;
+    cells keep their text either way). Returns the table, its origin and the delimiter used
+    (``None`` for Parquet).
     """
     origin = Origin(name=path.name, is_file=True)
+    sep = "\t" if sep == "\\t" else sep
+    if sep is not None and len(sep) != 1:
+        raise DataError(f"sep={sep!r}: the delimiter must be one character, e.g. ',' ';' '|' or a tab ('\\t').")
     if not path.exists():
         raise DataError(f"{path}: no such file. Check the path, or give the name of a bundled dataset.")
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a data file.")
     if path.suffix.lower() in (".parquet", ".pq"):
         return read_parquet_table(path, origin), origin, None
-    text = decode(path.read_bytes(), encoding, origin.name)
-    if not text.strip():
-        raise DataError(f"{origin.name}: the file is empty. Give a file with a header line and data rows.")
-    sep = sep or sniff_delimiter(text)
-    return read_text_table(text, sep=sep, origin=origin), origin, sep
+    head = _head(path)
+    for candidate in (encoding,) if encoding else ENCODINGS:
+        try:
+            sample = head.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        except LookupError as exc:
+            raise DataError(f"{origin.name}: unknown encoding {encoding!r} ({exc}).") from None
+        if not sample.strip():
+            raise DataError(f"{origin.name}: the file is empty. Give a file with a header line and data rows.")
+        sep = sep or sniff_delimiter(sample)
+        header, header_line = _header(sample, sep)
+        if not header:
+            raise DataError(f"{origin.name}: found no column names in the first lines. The first line needs them.")
+        keys, numbers = hints(header) if hints else (set(), set())
+        options = {"sep": sep, "encoding": candidate, "header": header, "header_line": header_line, "keys": keys}
+        try:
+            frame = _read_cells(path, options, numbers)
+        except UnicodeDecodeError as exc:
+            if encoding:
+                raise DataError(
+                    f"{origin.name}: cannot decode the file as {encoding!r} ({exc}). "
+                    "Pass the file's real encoding, or leave encoding unset to detect it."
+                ) from None
+            continue
+        return _table(frame, header, header_line + 1, sep, origin), origin, sep
+    raise DataError(f"{origin.name}: cannot decode the file as {encoding!r}. Pass the file's real encoding.")

@@ -247,6 +247,10 @@ def test_ids_are_kept_exactly_as_written(write_file):
     text = "unique_id,ds,y\n pad ,2020-01-01,1\n pad ,2020-01-02,2\n001,2020-01-01,3\n001,2020-01-02,4\n"
     panel = read_panel(write_file("ids.csv", text))
     assert panel["unique_id"].unique().tolist() == [" pad ", "001"]
+    numeric = "unique_id,ds,y\n001,1,1\n001,2,2\n1.0,1,3\n1.0,2,4\n"  # ids and times that look like numbers
+    panel = read_panel(write_file("numeric.csv", numeric))
+    assert panel["unique_id"].tolist() == ["001", "001", "1.0", "1.0"]
+    assert panel.attrs == {"freq": 1}
 
 
 def test_numbers_and_dates_with_blanks_around_them_still_parse(write_file):
@@ -322,7 +326,7 @@ def test_date_format_reads_yyyymmdd(write_file):
         '"ds","y"\n"1","2020-01-01",1\n"2","2020-01-02",2\n"3","2020-01-03",3\n',  # write.table(sep=",")
         '"ds" "y"\n"1" "2020-01-01" 1\n"2" "2020-01-02" 2\n"3" "2020-01-03" 3\n',  # write.table defaults
         "ds,y,\n2020-01-01,1,\n2020-01-02,2,\n2020-01-03,3,\n",  # a delimiter at the end of each line
-        "ds;y\n7;2020-01-01;1\n8;2020-01-02;2\n9;2020-01-03;3\n",
+        "ds;y\n1;2020-01-01;1\n2;2020-01-02;2\n3;2020-01-03;3\n",
         '"","ds","y"\n"1","2020-01-01",1\n"2","2020-01-02",2\n"3","2020-01-03",3\n',  # write.csv
         ",ds,y\n0,2020-01-01,1.0\n1,2020-01-02,2.0\n2,2020-01-03,3.0\n",  # pandas' to_csv with the index
     ],
@@ -341,6 +345,8 @@ def test_row_names_and_trailing_delimiters_are_read(write_file, text):
         ("ds,y\n2020-01-01,1,5\n2020-01-02,2\n2020-01-03,3\n", r"line 2: the row has 3 fields but the header has 2"),
         ("ds,y\n2020-01-01,1,5,6\n2020-01-02,2\n", r"line 2: the row has more fields than the header's 2"),
         ("unique_id,ds\na,2020-01-01,1\na,2020-01-02,2\n", r"line 2: the row has 3 fields but the header has 2"),
+        ("ds;y\n7;2020-01-01;1\n8;2020-01-02;2\n", r"line 2: the row has 3 fields but the header has 2"),
+        ("ds;y\n2020-01-01;1;5\n", r"line 2: the row has 3 fields but the header has 2"),
     ],
 )
 def test_rows_with_extra_fields_are_rejected_naming_the_line(write_file, text, message):
@@ -382,6 +388,20 @@ def test_a_wide_file_with_repeated_times_suggests_the_id_column(write_file):
     text = "date,a,b\n2020-01-01,1,1\n2020-01-02,2,2\n2020-01-01,1,2\n2020-01-02,2,1\n"
     with pytest.raises(DataError, match=r"w\.csv: read as wide format .* '2020-01-01' appears more than once .*id_col"):
         read_panel(write_file("w.csv", text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("month,sales\n2020-01,1\n2020-02,x\n", r"line 3: column 'sales' holds 'x', which is not a number"),
+        ("week,001,002\n2020-01-06,1,2\n2020-01-13,3,y\n", r"line 3: column '002' holds 'y', which is not a number"),
+        ("t;a;b\n2020-01-01;1,5;2\n2020-01-02;3;4.5\n", r"line 2: column 'a' holds '1,5', a number with a decimal"),
+        ("when,v\n2020-01-01,1\n,2\n", r"line 3: the time column 'when' is empty"),
+    ],
+)
+def test_messages_name_the_column_as_the_file_does(write_file, text, message):
+    with pytest.raises(DataError, match=message):
+        read_panel(write_file("n.csv", text), time_col=text.split(",")[0].split(";")[0])
 
 
 def test_line_numbers_count_blank_lines(write_file):

@@ -139,7 +139,7 @@ def to_long(
                 f"{', '.join(map(repr, values))}. Pass target_col."
             )
         columns = {"unique_id": frame[series], "ds": frame[time], "y": frame[target], ROW: frame[ROW]}
-        return pd.DataFrame(columns, copy=False)
+        return _named(pd.DataFrame(columns, copy=False), series, time, target)
 
     if target_col:
         target = _find_column(columns, target_col, origin, "target", "target_col")
@@ -147,7 +147,8 @@ def to_long(
     if len(others) == 1:
         name = others[0]
         series_id = default_id if name.lower() in ("y", "value", "values") else name
-        return pd.DataFrame({"unique_id": series_id, "ds": frame[time], "y": frame[name], ROW: frame[ROW]}, copy=False)
+        long = pd.DataFrame({"unique_id": series_id, "ds": frame[time], "y": frame[name], ROW: frame[ROW]}, copy=False)
+        return _named(long, None, time, name)
 
     textual = [column for column in others if _looks_textual(frame[column])]
     if textual:
@@ -166,4 +167,11 @@ def to_long(
             "line) naming the series key column, and target_col for the values."
         )
     long = frame.melt(id_vars=[time, ROW], value_vars=others, var_name="unique_id", value_name="y")
-    return long.rename(columns={time: "ds"})[["unique_id", "ds", "y", ROW]]
+    return _named(long.rename(columns={time: "ds"})[["unique_id", "ds", "y", ROW]], None, time, None)
+
+
+def _named(long: pd.DataFrame, series: str | None, time: str, target: str | None) -> pd.DataFrame:
+    """``long`` with ``attrs['columns']``: the data's names of its columns, for error messages
+    (``None`` for the values of a wide table: each series' own column)."""
+    long.attrs["columns"] = {"unique_id": series, "ds": time, "y": target}
+    return long

@@ -65,9 +65,19 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def _lines(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
-    rows = frame.loc[mask, ROW].head(_SHOWN).tolist()
-    more = int(np.count_nonzero(mask)) - len(rows)
-    return ", ".join(str(row) for row in rows) + (f" and {more} more" if more > 0 else "")
+    """The first lines (or rows) selected by ``mask``, each once (a wide file's line holds many cells)."""
+    rows = pd.unique(frame.loc[mask, ROW])
+    more = len(rows) - _SHOWN
+    return ", ".join(str(row) for row in rows[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def _label(frame: pd.DataFrame, column: str, position: int) -> str:
+    """The name, in the data, of the column of the cell at ``position``: ``frame.attrs['columns']``
+    maps the long table's columns to the data's (for a wide file's values: the series' column)."""
+    names = frame.attrs.get("columns", {})
+    if column in names:
+        return repr(names[column] or str(frame["unique_id"].iloc[position]))
+    return repr(column)
 
 
 def _where(origin: Origin) -> str:
@@ -95,16 +105,18 @@ def _number_style(frame: pd.DataFrame, column: str, text: pd.Series, origin: Ori
     )
     if point.any() and decimal_comma.any():
         (row_a, value_a), (row_b, value_b) = _first(frame, text, point), _first(frame, text, decimal_comma)
+        label = _label(frame, column, int(np.argmax(decimal_comma.to_numpy())))
         raise DataError(
-            f"{origin.at(int(row_b))}: column {column!r} holds {value_b}, a number with a decimal comma, but "
+            f"{origin.at(int(row_b))}: column {label} holds {value_b}, a number with a decimal comma, but "
             f"{_where(origin)[:-1]} {row_a} holds {value_a}, with a decimal point. Write all numbers of the "
             "column one way, or pass decimal ('.' or ',') to say which mark is the decimal one."
         )
     if decimal_comma.any():
         if sep == ",":
             row, value = _first(frame, text, decimal_comma)
+            label = _label(frame, column, int(np.argmax(decimal_comma.to_numpy())))
             raise DataError(
-                f"{origin.at(int(row))}: column {column!r} holds {value}: the file seems to use decimal commas. "
+                f"{origin.at(int(row))}: column {label} holds {value}: the file seems to use decimal commas. "
                 "Pass decimal=',' (--decimal , on the command line) to read them."
             )
         return ","
@@ -113,7 +125,8 @@ def _number_style(frame: pd.DataFrame, column: str, text: pd.Series, origin: Ori
         position = int(np.argmax(ambiguous.to_numpy()))
         value = text.iloc[position]
         raise DataError(
-            f"{origin.at(int(frame[ROW].iloc[position]))}: column {column!r} holds {value!r}, which reads as "
+            f"{origin.at(int(frame[ROW].iloc[position]))}: column {_label(frame, column, position)} holds {value!r}, "
+            "which reads as "
             f"{value.replace(',', '')} if the comma separates thousands, or as {value.replace(',', '.')} if it is "
             "a decimal comma. Pass decimal='.' (thousands) or decimal=',' (decimal comma) to say which "
             "(--decimal on the command line)."
@@ -167,10 +180,11 @@ def parse_numbers(
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     bad = values.isna() & ~missing
     if bad.any():
-        first = raw[bad].iloc[0]
+        position = int(np.argmax(bad.to_numpy()))
         style = f"{decimal!r} as decimal mark and {thousands!r} only between thousands"
         raise DataError(
-            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds {first!r}, "
+            f"{origin.at(int(frame[ROW].iloc[position]))}: column {_label(frame, column, position)} holds "
+            f"{raw.iloc[position]!r}, "
             f"which is not a number ({int(bad.sum())} such value(s), at {_where(origin)} {_lines(frame, bad)}). "
             f"Numbers are read with {style}; fix the value, or leave the cell empty to mark it missing."
         )
@@ -188,7 +202,7 @@ def _steps(frame: pd.DataFrame, column: str, text: pd.Series, codes: np.ndarray,
     except (OverflowError, ValueError):
         huge = text.map(lambda value: not -(2**63) <= int(value) < 2**63).to_numpy()[codes]
         raise DataError(
-            f"{origin.at(int(frame.loc[huge, ROW].iloc[0]))}: column {column!r} holds "
+            f"{origin.at(int(frame.loc[huge, ROW].iloc[0]))}: column {_label(frame, column, 0)} holds "
             f"{text[codes[np.argmax(huge)]]!r}, too large for an integer time step. Write dates, or smaller steps."
         ) from None
 
@@ -211,8 +225,8 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
     empty = np.append(is_missing(text).to_numpy(), True)[codes]
     if empty.any():
         raise DataError(
-            f"{origin.at(int(frame.loc[empty, ROW].iloc[0]))}: the time column {column!r} is empty "
-            f"({int(empty.sum())} time(s) missing, at {_where(origin)} {_lines(frame, empty)}). "
+            f"{origin.at(int(frame.loc[empty, ROW].iloc[0]))}: the time column {_label(frame, column, 0)} is empty "
+            f"({frame.loc[empty, ROW].nunique()} time(s) missing, at {_where(origin)} {_lines(frame, empty)}). "
             "Every row needs a timestamp; remove those rows or fill in their times."
         )
     if date_format is None and text.str.match(_INTEGER).all():
@@ -221,19 +235,21 @@ def parse_times(frame: pd.DataFrame, column: str, origin: Origin, *, date_format
     if aware.any() and not aware.all():
         naive_rows = ~aware[codes]
         raise DataError(
-            f"{origin.at(int(frame.loc[naive_rows, ROW].iloc[0]))}: column {column!r} mixes timestamps with a "
+            f"{origin.at(int(frame.loc[naive_rows, ROW].iloc[0]))}: column {_label(frame, column, 0)} mixes "
+            "timestamps with a "
             f"UTC offset (e.g. {text[codes[np.argmin(naive_rows)]]!r}) and without one (e.g. "
             f"{text[codes[np.argmax(naive_rows)]]!r}). Write all of them with an offset, or none."
         )
     try:
         times = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=bool(aware.any()))
     except ValueError as exc:
-        raise DataError(f"{origin.name}: column {column!r}: cannot parse times with {date_format!r}: {exc}") from None
+        label = _label(frame, column, 0)
+        raise DataError(f"{origin.name}: column {label}: cannot parse times with {date_format!r}: {exc}") from None
     bad = times.isna().to_numpy()[codes]
     if bad.any():
         expected = f"the format {date_format!r}" if date_format else "ISO 8601 form (YYYY-MM-DD[ HH:MM[:SS]])"
         raise DataError(
-            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {column!r} holds "
+            f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {_label(frame, column, 0)} holds "
             f"{text[codes[np.argmax(bad)]]!r}, which is not a date in {expected} ({int(bad.sum())} such value(s), "
             f"at {_where(origin)} {_lines(frame, bad)}). Pass date_format (e.g. '%d/%m/%Y') to read other formats."
         )

@@ -35,22 +35,24 @@ Hints = Callable[[list[str]], tuple[set[str], set[str]]]
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the same number (>= 2) of fields.
 
-    Quotes are respected. The header may have one field fewer than the rows (R's
-    ``write.table`` layout, whose rows start with a row name). Among consistent candidates
-    the one with most fields wins, then one whose header has as many, then the earlier one; a
-    file whose lines agree on none (a single column) is read as comma-separated.
+    Quotes are respected. At least half of the rows must agree (a malformed row is then
+    reported, rather than the whole file read as one column), and the header must have as many
+    fields or one fewer (R's ``write.table`` layout, whose rows start with a row name). Among
+    those, a header with as many fields wins, then agreement of every row, then most fields,
+    then the earlier delimiter; a space only when no other one fits. A file whose lines agree
+    on none (a single column) is read as comma-separated.
     """
     lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
-    best, best_score = ",", (1, True)
+    scores = {}
     for delimiter in DELIMITERS:
         counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
-        rows = set(counts[1:]) or set(counts)
-        if len(rows) == 1:
-            count = rows.pop()
-            score = (count, counts[0] == count)
-            if counts[0] in (count, count - 1) and score > best_score:
-                best, best_score = delimiter, score
-    return best
+        rows = counts[1:] or counts
+        count = max(set(rows), key=lambda value: (rows.count(value), value))
+        if count >= 2 and 2 * rows.count(count) >= len(rows) and counts[0] in (count, count - 1):
+            scores[delimiter] = (counts[0] == count, rows.count(count) == len(rows), count)
+    if len(scores) > 1:
+        scores.pop(" ", None)
+    return max(scores, key=lambda delimiter: scores[delimiter], default=",")
 
 
 def _column_name(field: str) -> str:
@@ -78,6 +80,12 @@ def _blank(column: pd.Series) -> np.ndarray:
     return column.str.strip().eq("").to_numpy()
 
 
+def _numbers_rows(column: pd.Series, start: int) -> bool:
+    """Whether a column holds the row numbers ``start, start + 1, ...`` (an index written out)."""
+    expected = np.arange(start, start + len(column)).astype(str)
+    return bool(np.array_equal(column.astype(str).str.strip().to_numpy(dtype=str), expected))
+
+
 def _misaligned(line: int, fields: int | None, header: list[str], sep: str, origin: Origin) -> DataError:
     count = f"{fields} fields but the header has" if fields else "more fields than the header's"
     return DataError(
@@ -91,23 +99,24 @@ def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, or
     one field more than the header has (or as many); rows whose cells are all blank are dropped.
 
     An empty extra field (a delimiter at the end of the line) is dropped. When every row has
-    the extra field and their first fields are unique, they are R's row names (``write.table``
-    writes one name fewer in the header than fields in the rows) and are dropped. Any other
-    row with an extra field is an error naming its line. A column without a name is dropped
-    when it is empty (delimiters at the end of the lines) or, first, holds unique values (row
-    numbers of R's ``write.csv`` or pandas' ``to_csv``); otherwise it is an error.
+    the extra field and their first fields number the rows 1, 2, 3, ..., they are R's row names
+    (``write.table`` writes one name fewer in the header than fields in the rows) and are
+    dropped. Any other row with an extra field is an error naming its line. A column without a
+    name is dropped when it is empty (delimiters at the end of the lines) or, first, numbers
+    the rows from 0 or 1 (pandas' ``to_csv``, R's ``write.csv``); otherwise it is an error.
     """
     cells = list(frame.columns[: len(header)])
     extra = ~_blank(frame.iloc[:, -1]) if frame.shape[1] > len(header) else np.zeros(len(frame), dtype=bool)
     if extra.any():
         blank = np.logical_and.reduce([_blank(frame[column]) for column in cells]) & ~extra
-        if not (extra | blank).all() or not frame.iloc[:, 0][~blank].is_unique:
+        if not (extra | blank).all() or not _numbers_rows(frame.iloc[:, 0][~blank], 1):
             row = frame.index[0] if extra.all() else frame.index[extra][0]
             raise _misaligned(int(row) + first_line, len(header) + 1, header, sep, origin)
         cells = list(frame.columns[1:])
     kept = [(name, frame[column]) for name, column in zip(header, cells, strict=True)]
     for position, (name, column) in enumerate(kept):
-        if not name and not (_blank(column).all() or (position == 0 and column.is_unique)):
+        numbers = position == 0 and (_numbers_rows(column, 0) or _numbers_rows(column, 1))
+        if not name and not (_blank(column).all() or numbers):
             raise DataError(
                 f"{origin.name}: column {position + 1} has no name in the header but holds values. "
                 "Give it a name (e.g. unique_id, ds or y), or remove it."
@@ -122,6 +131,13 @@ def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, or
     if table.empty:
         raise DataError(f"{origin.name}: the file has a header but no data rows.")
     return table
+
+
+def _converted(column: pd.Series) -> bool:
+    """Whether a column read as categorical has categories that are no longer text."""
+    return isinstance(column.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(
+        column.cat.categories, skipna=True
+    ) not in ("string", "empty")
 
 
 class _Ragged(Exception):
@@ -152,21 +168,23 @@ def _read_csv(
     typed |= {i: "float64" for i, name in enumerate(header) if name in numbers}
     # skiprows is slow (checked on every line): the fast reading lets pandas skip the header
     placement = {"header": None, "skiprows": header_line} if careful else {"header": header_line - 1}
+    options = {"sep": sep, "names": range(width), "index_col": False, "keep_default_na": False, "encoding": encoding}
+    options |= {"skip_blank_lines": False, **placement}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # the first row is too long
-            return pd.read_csv(
+            frame = pd.read_csv(
                 path,
-                sep=sep,
-                names=range(width),
-                index_col=False,
                 dtype={i: typed.get(i, "category" if i == len(header) else str) for i in range(width)},
-                keep_default_na=False,
                 na_values={i: [""] for i, kind in typed.items() if kind == "float64"},
-                skip_blank_lines=False,
-                encoding=encoding,
-                **placement,
+                **options,
             )
+        # pandas converts categories that all look like numbers ('001' -> 1.0): read those as text
+        converted = [i for i in frame.columns[: len(header)] if _converted(frame[i])]
+        if converted:
+            text = pd.read_csv(path, usecols=converted, dtype=str, **options)
+            frame[converted] = text[converted]
+        return frame
     except pd.errors.ParserWarning:
         if not careful:
             raise _Ragged from None

@@ -251,3 +251,13 @@ def test_plausible_band(values, inside, outside):
     for value in outside:
         assert implausible(np.array([value]), band)
     assert implausible(np.array([np.nan]), band)
+
+
+def test_auto_arima_is_bit_identical_between_runs():
+    """Heap alignment once changed the last bits of the CSS estimates (issue 10, item 15)."""
+    panel = load("monthly_classics")
+    first = AutoARIMA().fit(panel)
+    second = AutoARIMA().fit(panel)
+    for uid in first.ids_:
+        assert first.states_[uid][1]["params"].tobytes() == second.states_[uid][1]["params"].tobytes()
+    assert first.predict(12).equals(second.predict(12))

@@ -138,6 +138,14 @@ def css_problem(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant:
     return split, residuals, jacobian
 
 
+def _significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exponent = np.floor(np.log10(np.abs(values)))
+    scale = 10.0 ** np.where(np.isfinite(exponent), digits - 1 - exponent, 0)
+    return np.round(values * scale) / scale
+
+
 def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: bool) -> tuple[float, np.ndarray | None]:
     """AICc of ARMA(p,q)(P,Q)m (+ mean) on the differenced series ``w``, and its parameters in
     statsmodels SARIMAX order (intercept, AR, MA, seasonal AR, seasonal MA, variance).
@@ -159,6 +167,10 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
         start[0] = w.mean()
     # a loose tolerance: CSS only ranks candidates here; tighter costs time and changed MASE by < 1%
     theta = least_squares(residuals, start, jac=jacobian, method="lm", xtol=1e-4, ftol=1e-4).x if n_params else start
+    # MINPACK's and numpy's compiled loops sum in an order that depends on how the heap
+    # happens to align their work arrays, so two identical runs could differ in the last bit
+    # (and then in the forecast); 10 significant digits are far below the tolerance above.
+    theta = _significant(theta, 10)
     mean, ar, ma = split(theta)
     if not (_stable(ar) and _stable(ma)):
         return np.inf, None

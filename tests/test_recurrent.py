@@ -30,6 +30,7 @@ FAST = {
     "input_size": 12,
     "horizon": 6,
     "batch_size": 16,
+    "n_models": 1,
     "device": "cpu",
 }
 LUNGS = load("uk_lung_deaths")
@@ -95,14 +96,20 @@ def test_same_seed_same_forecast_bit_for_bit():
     assert not np.array_equal(first["GRU"], other["GRU"])
 
 
-def test_ensemble_averages_its_members():
-    model = LSTMForecaster(n_models=2, **FAST).fit(LUNGS)
+def test_ensemble_averages_its_members_alternating_front_ends():
+    params = dict(FAST, n_models=2)
+    model = LSTMForecaster(**params).fit(LUNGS)
     assert len(model.networks_) == 2
     assert set(model.training_history["model"]) == {0, 1}
-    singles = [LSTMForecaster(random_state=seed, **FAST).fit(LUNGS) for seed in (0, 1)]
+    singles = [
+        LSTMForecaster(**dict(FAST, random_state=0, deseasonalize=True)).fit(LUNGS),
+        LSTMForecaster(**dict(FAST, random_state=1, deseasonalize=False)).fit(LUNGS),
+    ]
     assert model.predict(6)["LSTM"].to_numpy() == pytest.approx(
         np.mean([m.predict(6)["LSTM"].to_numpy() for m in singles], axis=0), rel=1e-6
     )
+    same_front_end = LSTMForecaster(**dict(params, deseasonalize=True)).fit(LUNGS)
+    assert not np.allclose(same_front_end.predict(6)["LSTM"], model.predict(6)["LSTM"])
 
 
 def test_training_history_reports_gradients_and_phases():

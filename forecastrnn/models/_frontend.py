@@ -21,6 +21,7 @@ each input window's level) happens in the training loop and at prediction, on to
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,14 @@ class FrontEnd:
                 part = slice(start, start + stop[i])
                 self.seasonal_[i] = seasonal_indices(scaled[part], steps[part], m)
         return self
+
+    def without_seasonality(self) -> FrontEnd:
+        """The same transforms and scaling with no seasonal indices: the front end of ensemble
+        members that see the seasonal values as they are."""
+        raw = copy.copy(self)
+        raw.deseasonalize = False
+        raw.seasonal_ = np.zeros((self.seasonal_.shape[0], 1))
+        return raw
 
     def _apply_log(self, values: np.ndarray, series: np.ndarray) -> np.ndarray:
         logged = self.log_[series]

@@ -20,7 +20,7 @@ from scipy import stats
 from ..data import forecast_times, panel_freq, read_panel, season_length_for
 from ..errors import ConfigError, DataError
 from ._base import BaseForecaster
-from ._plausible import ForecastFallbackWarning, band_text, implausible, plausible_band
+from ._plausible import ForecastFallbackWarning, band_text, implausible, plausible_band, with_notes
 
 Forecast = dict[str, np.ndarray]
 
@@ -208,7 +208,7 @@ class LocalForecaster(BaseForecaster):
         """Add what ``predict`` replaced or flagged to ``fallbacks_``, with a warning."""
         if not flagged:
             return
-        self.fallbacks_ = {**self.fallbacks_, **flagged}
+        self.fallbacks_ = with_notes(self.fallbacks_, flagged)
         shown = ", ".join(map(repr, list(flagged)[:5])) + (" ..." if len(flagged) > 5 else "")
         warnings.warn(
             ForecastFallbackWarning(

@@ -59,3 +59,12 @@ class ForecastFallbackWarning(UserWarning):
     def __init__(self, message: str, series: list) -> None:
         super().__init__(message)
         self.series = series
+
+
+def with_notes(fallbacks: dict, notes: dict) -> dict:
+    """``fallbacks`` (series id -> reason) with ``notes`` added; a series already there keeps
+    its earlier reason, followed by the new one."""
+    merged = dict(fallbacks)
+    for uid, note in notes.items():
+        merged[uid] = f"{merged[uid]}; then {note}" if uid in merged and note not in merged[uid] else note
+    return merged

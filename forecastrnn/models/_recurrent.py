@@ -15,7 +15,7 @@ from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
-from ._plausible import ForecastFallbackWarning, implausible, plausible_band
+from ._plausible import ForecastFallbackWarning, implausible, plausible_band, with_notes
 from ._training import (
     LOSSES,
     NORMALIZATIONS,
@@ -85,7 +85,11 @@ class RecurrentForecaster(BaseForecaster):
     and the validation loss, computed every ``eval_every`` steps, stops training after
     ``patience`` evaluations without improvement; with ``retrain_full`` (default) the network
     is then trained again for the chosen number of steps on all the data. ``n_models``
-    networks with seeds ``random_state``, ``random_state + 1``, ... are averaged.
+    networks with seeds ``random_state``, ``random_state + 1``, ... are averaged; with
+    ``deseasonalize="both"`` (default, two networks) the even ones see deseasonalised values
+    and the odd ones the values with their seasonality. Neither front end wins everywhere on
+    the development panels (deseasonalised values do better on M1, seasonal ones on tourism
+    quarterly); their average is close to the better of the two on each.
 
     Short series are never refused: windows are left-padded and the padding is masked, so a
     series with fewer than ``input_size + horizon`` values trains on the windows it has and is
@@ -123,11 +127,11 @@ class RecurrentForecaster(BaseForecaster):
         time_budget: float | None = None,
         clip_norm: float | None = 1.0,
         scaler: str = "auto",
-        deseasonalize: bool = True,
+        deseasonalize: bool | str = "both",
         window_normalization: str = "mean",
         sampling: str = "series",
         retrain_full: bool = True,
-        n_models: int = 1,
+        n_models: int = 2,
         random_state: int = 0,
         device: str = "auto",
         alias: str | None = None,
@@ -192,6 +196,12 @@ class RecurrentForecaster(BaseForecaster):
         budget = self.time_budget
         _require("time_budget", budget, budget is None or _positive_number(budget), "None or seconds > 0")
         _require("scaler", self.scaler, self.scaler in SCALER_CHOICES, f"one of {', '.join(SCALER_CHOICES)}")
+        _require(
+            "deseasonalize",
+            self.deseasonalize,
+            self.deseasonalize is True or self.deseasonalize is False or self.deseasonalize == "both",
+            "True, False or 'both' (ensemble members alternate)",
+        )
         _require(
             "window_normalization",
             self.window_normalization,
@@ -260,24 +270,34 @@ class RecurrentForecaster(BaseForecaster):
                 "validation_size, or set it to 0."
             )
         select_end = lengths - tail
-        if tail.any():
-            select_front = self._new_front_end().fit(buffer, steps, end=select_end)
-            select_values, select_padded = self._padded_tensor(select_front, buffer, steps, device)
-            train_windows = select_padded.training_windows(select_end)
-            train_set = self._window_set(train_windows, select_padded, 0, select_end, device)
-            validation_set = self._window_set(
-                select_padded.tail_windows(tail), select_padded, select_end, lengths, device
-            )
-        full_values, full_padded = self._padded_tensor(self.front_end_, buffer, steps, device)
-        full_set = self._window_set(full_padded.training_windows(), full_padded, 0, lengths, device)
+        select_front = self._new_front_end().fit(buffer, steps, end=select_end) if tail.any() else None
+        prepared: dict[bool, tuple[Any, ...]] = {}
+
+        def training_data(deseasonalized: bool) -> tuple[Any, ...]:
+            """(selection values, windows, validation windows, full values, windows) of one front end."""
+            if deseasonalized not in prepared:
+                view = (lambda front: front) if deseasonalized else FrontEnd.without_seasonality
+                selection: tuple[Any, ...] = (None, None, None)
+                if select_front is not None:
+                    values, padded = self._padded_tensor(view(select_front), buffer, steps, device)
+                    windows = self._window_set(padded.training_windows(select_end), padded, 0, select_end, device)
+                    validation = self._window_set(padded.tail_windows(tail), padded, select_end, lengths, device)
+                    selection = (values, windows, validation)
+                full_values, full_padded = self._padded_tensor(view(self.front_end_), buffer, steps, device)
+                full_set = self._window_set(full_padded.training_windows(), full_padded, 0, lengths, device)
+                prepared[deseasonalized] = (*selection, full_values, full_set)
+            return prepared[deseasonalized]
 
         self.networks_, self.history_ = [], []
         fork_devices = [device.index or 0] if device.type == "cuda" else []
         for member in range(int(self.n_models)):
             seed = int(self.random_state) + member
             relay = None if callback is None else _relay(callback, member, int(self.n_models))
+            select_values, train_set, validation_set, full_values, full_set = training_data(
+                self._deseasonalizes(member)
+            )
             with torch.random.fork_rng(devices=fork_devices):
-                if not tail.any():
+                if select_front is None:
                     config = self._config(int(self.max_steps), int(self.max_steps))
                     network, history = self._train_one(seed, full_values, full_set, None, config, relay)
                     self.history_ += [dict(record, model=member, phase="train") for record in history]
@@ -294,6 +314,12 @@ class RecurrentForecaster(BaseForecaster):
             self.networks_.append(network)
         self.is_fitted_ = True
         return self
+
+    def _deseasonalizes(self, member: int) -> bool:
+        """Whether ensemble member ``member`` sees deseasonalised values: every member with
+        ``deseasonalize=True``, none with False; with ``"both"`` the even members do and the
+        odd ones see the seasonal values as they are."""
+        return self.deseasonalize is True or (self.deseasonalize == "both" and member % 2 == 0)
 
     def _padded_tensor(
         self, front: FrontEnd, buffer: SeriesBuffer, steps: np.ndarray, device: torch.device
@@ -342,7 +368,7 @@ class RecurrentForecaster(BaseForecaster):
         return network, history
 
     def _new_front_end(self) -> FrontEnd:
-        return FrontEnd(self.scaler, self.season_length_, bool(self.deseasonalize))
+        return FrontEnd(self.scaler, self.season_length_, self.deseasonalize is not False)
 
     def _new_network(self) -> RecurrentNetwork:
         return RecurrentNetwork(
@@ -446,10 +472,11 @@ class RecurrentForecaster(BaseForecaster):
         series = np.arange(tails.shape[0])
         window_steps = last_steps[:, None] - self.input_size_ + 1 + np.arange(self.input_size_)
         device = next(self.networks_[0].parameters()).device
-        windows = torch.as_tensor(front.transform(tails, series, window_steps), dtype=torch.float32, device=device)
         future_steps = last_steps[:, None] + np.arange(1, h + 1)
         forecasts = []
-        for network in self.networks_:
+        for member, network in enumerate(self.networks_):
+            view = front if self._deseasonalizes(member) else front.without_seasonality()
+            windows = torch.as_tensor(view.transform(tails, series, window_steps), dtype=torch.float32, device=device)
             output = forecast_windows(
                 network,
                 windows,
@@ -457,7 +484,7 @@ class RecurrentForecaster(BaseForecaster):
                 normalization=self.window_normalization,
                 recursive=self.strategy == "recursive",
             )
-            forecasts.append(front.inverse_transform(output.cpu().numpy().astype(np.float64), series, future_steps))
+            forecasts.append(view.inverse_transform(output.cpu().numpy().astype(np.float64), series, future_steps))
         return np.mean(forecasts, axis=0)
 
     def _replace_implausible(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
@@ -476,10 +503,8 @@ class RecurrentForecaster(BaseForecaster):
             forecasts[row] = np.resize(season, h)
         named = ids[bad].tolist()
         what = "seasonal naive" if m > 1 else "naive"
-        self.fallbacks_ = {
-            **self.fallbacks_,
-            **{uid: f"implausible forecast at h={h}; {what} from the last window used instead" for uid in named},
-        }
+        note = f"implausible forecast at h={h}; {what} from the last window used instead"
+        self.fallbacks_ = with_notes(self.fallbacks_, dict.fromkeys(named, note))
         warnings.warn(
             ForecastFallbackWarning(
                 f"{type(self).__name__}: the network's forecast was not finite or not plausible for {len(named)} "

@@ -71,7 +71,7 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str]:
     csv.writer(text, delimiter=draw(st.sampled_from([",", ";", "\t", "|"])), lineterminator="\n").writerows(
         [header, *rows]
     )
-    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"]))
     return text.getvalue().encode(encoding), encoding
 
 

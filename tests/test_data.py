@@ -309,9 +309,15 @@ def test_yyyymmdd_integers_are_dates(write_file):
     assert read_panel(frame)["ds"].tolist() == panel["ds"].tolist()
 
 
+def test_a_yyyymmdd_typo_is_named(write_file):
+    text = "ds,y\n20000131,1\n20001301,2\n20000331,3\n20000430,4\n"
+    with pytest.raises(DataError, match=r"ymd\.csv, line 3: column 'ds' holds dates written YYYYMMDD .* '20001301'"):
+        read_panel(write_file("ymd.csv", text))
+
+
 def test_integers_that_are_not_all_dates_stay_steps(write_file):
-    panel = read_panel(write_file("steps.csv", "t,y\n20000130,1\n20000131,2\n20000132,3\n"))
-    assert panel["ds"].tolist() == [20000130, 20000131, 20000132]
+    panel = read_panel(write_file("steps.csv", "t,y\n20000131,1\n20000132,2\n20000133,3\n"))
+    assert panel["ds"].tolist() == [20000131, 20000132, 20000133]
     assert panel.attrs["freq"] == 1
 
 
@@ -415,6 +421,13 @@ def test_an_encoding_is_detected_on_the_whole_file(write_file):
     text = "unique_id,ds,y\n" + "".join(f"{uid},{row}" for uid in ("Basel", "Zürich") for row in rows)
     panel = read_panel(write_file("late.csv", text, encoding="cp1252"))
     assert panel["unique_id"].unique().tolist() == ["Basel", "Zürich"]
+
+
+def test_utf16_with_a_byte_order_mark_is_read(write_file):
+    text = "unique_id\tds\ty\nZürich\t2020-01-01\t1\nZürich\t2020-01-02\t2\n"
+    panel = read_panel(write_file("excel.txt", text, encoding="utf-16"))
+    assert panel["unique_id"].unique().tolist() == ["Zürich"]
+    assert panel["y"].tolist() == [1.0, 2.0]
 
 
 def test_missing_markers_in_the_value_column_are_missing_values(write_file):

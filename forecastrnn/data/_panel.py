@@ -40,7 +40,13 @@ def read_panel(
     ``source`` is a CSV/TSV/Parquet path or a DataFrame, in long format (id, time, target),
     one series (time, value) or wide format (time, one column per series). Column roles
     default to ``unique_id``/``ds``/``y`` or are detected; pass ``id_col``/``time_col``/
-    ``target_col`` to name them. Delimiter, encoding and decimal comma are sniffed unless given.
+    ``target_col`` to name them. Delimiter, encoding and decimal mark are detected unless given
+    (``decimal`` is ``'.'`` or ``','``; the other mark is read only as a thousands separator,
+    and a number that reads two ways, like ``1,023``, is an error asking which). Series ids are
+    kept exactly as written; ids that differ only by blanks around them are an error. Whole
+    numbers that are all valid ``YYYYMMDD`` dates are dates, other whole numbers time steps.
+    R's ``write.table``/``write.csv`` row names and pandas' index column are dropped; any other
+    row with more fields than the header is an error naming its line.
 
     Missing values and missing timestamps are handled by ``missing`` (``error`` by default,
     ``interpolate``, ``ffill``, ``zero``); every filled point is reported through a
@@ -132,7 +138,7 @@ def _series_ids(long: pd.DataFrame, origin: Origin) -> tuple[pd.Series, np.ndarr
     except TypeError:  # ids of types that do not compare, e.g. 1 and 'a': compared as text
         ids, uniques = pd.Series(text.to_numpy()[codes], index=ids.index), text
         order = np.argsort(uniques.to_numpy(), kind="stable")
-    rank = np.empty(len(uniques), dtype=np.int64)
+    rank = np.empty(len(uniques), dtype=np.int32 if len(uniques) < 2**31 else np.int64)
     rank[order] = np.arange(len(uniques))
     return ids, rank[codes]
 
@@ -180,8 +186,7 @@ def _ordered(panel: pd.DataFrame, series: np.ndarray, origin: Origin, *, sort: b
     Returns the sorted panel and its series bounds.
     """
     ticks = _ticks(panel["ds"])
-    step, later = np.diff(series), np.diff(ticks)
-    if ((step > 0) | ((step == 0) & (later > 0))).all():
+    if np.all((series[1:] > series[:-1]) | ((series[1:] == series[:-1]) & (ticks[1:] > ticks[:-1]))):
         return panel.reset_index(drop=True), series_bounds(series)
     order = np.lexsort((ticks, series))
     sorted_series, sorted_ticks = series[order], ticks[order]
@@ -199,7 +204,8 @@ def _ordered(panel: pd.DataFrame, series: np.ndarray, origin: Origin, *, sort: b
             "Remove the duplicates or aggregate them (e.g. sum or mean) first."
         )
     by_series = np.argsort(series, kind="stable")
-    backwards = (np.diff(series[by_series]) == 0) & (np.diff(ticks[by_series]) < 0)
+    grouped_series, grouped_ticks = series[by_series], ticks[by_series]
+    backwards = (grouped_series[1:] == grouped_series[:-1]) & (grouped_ticks[1:] < grouped_ticks[:-1])
     if backwards.any() and not sort:
         position = int(by_series[1:][backwards].min())
         raise DataError(

@@ -192,11 +192,22 @@ def parse_numbers(
 
 
 def _steps(frame: pd.DataFrame, column: str, text: pd.Series, codes: np.ndarray, origin: Origin) -> pd.Index:
-    """Whole numbers as integer time steps, or as dates when all are valid ``YYYYMMDD`` dates."""
+    """Whole numbers as integer time steps, or as dates when all are valid ``YYYYMMDD`` dates.
+
+    When most of them are such dates but some are not (a typo), that is an error naming one.
+    """
     if text.str.match(_YYYYMMDD).all():
         dates = pd.DatetimeIndex(pd.to_datetime(text, format="%Y%m%d", errors="coerce"))
-        if not dates.isna().any() and dates.year.min() >= _YEARS[0] and dates.year.max() <= _YEARS[1]:
+        valid = ~dates.isna() & (dates.year >= _YEARS[0]) & (dates.year <= _YEARS[1])
+        if valid.all():
             return dates
+        if 2 * valid.sum() >= len(valid):
+            bad = ~valid[codes]
+            raise DataError(
+                f"{origin.at(int(frame.loc[bad, ROW].iloc[0]))}: column {_label(frame, column, 0)} holds dates "
+                f"written YYYYMMDD (e.g. {text[valid].iloc[0]!r}), but {text[codes[np.argmax(bad)]]!r} is not a "
+                f"valid date ({frame.loc[bad, ROW].nunique()} such line(s): {_lines(frame, bad)}). Fix those values."
+            )
     try:
         return pd.Index(text.astype("int64"))
     except (OverflowError, ValueError):

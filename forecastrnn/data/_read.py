@@ -9,6 +9,7 @@ plain number or empty; this only makes reading fast and small, the cells read th
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -115,14 +116,15 @@ def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, or
         cells = list(frame.columns[1:])
     kept = [(name, frame[column]) for name, column in zip(header, cells, strict=True)]
     for position, (name, column) in enumerate(kept):
-        numbers = position == 0 and (_numbers_rows(column, 0) or _numbers_rows(column, 1))
-        if not name and not (_blank(column).all() or numbers):
+        if name or _blank(column).all():
+            continue
+        if not (position == 0 and (_numbers_rows(column, 0) or _numbers_rows(column, 1))):
             raise DataError(
                 f"{origin.name}: column {position + 1} has no name in the header but holds values. "
                 "Give it a name (e.g. unique_id, ds or y), or remove it."
             )
     kept = [(name, column) for name, column in kept if name]  # trailing delimiters, row numbers
-    rows = np.arange(first_line, first_line + len(frame))
+    rows = np.arange(first_line, first_line + len(frame), dtype=np.int32)
     table = pd.DataFrame({i: column for i, (_, column) in enumerate(kept)} | {len(kept): rows}, copy=False)
     table.columns = [*(name for name, _ in kept), ROW]
     if len(kept) and _blank(table.iloc[:, 0]).any():
@@ -249,10 +251,10 @@ def read_table(
 ) -> tuple[pd.DataFrame, Origin, str | None]:
     """Read CSV/TSV (any extension but .parquet/.pq) or Parquet into a raw table.
 
-    The encoding is the given one, else the first of :data:`ENCODINGS` that decodes the whole
-    file. ``hints`` maps the column names to the likely key and value columns (read compactly;
-    cells keep their text either way). Returns the table, its origin and the delimiter used
-    (``None`` for Parquet).
+    The encoding is the given one, else UTF-16 for a file that starts with its byte-order
+    mark, else the first of :data:`ENCODINGS` that decodes the whole file. ``hints`` maps the
+    column names to the likely key and value columns (read compactly; cells keep their text
+    either way). Returns the table, its origin and the delimiter used (``None`` for Parquet).
     """
     origin = Origin(name=path.name, is_file=True)
     sep = "\t" if sep == "\\t" else sep
@@ -265,9 +267,11 @@ def read_table(
     if path.suffix.lower() in (".parquet", ".pq"):
         return read_parquet_table(path, origin), origin, None
     head = _head(path)
-    for candidate in (encoding,) if encoding else ENCODINGS:
-        try:
-            sample = head.decode(candidate)
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # Excel's "Unicode text"
+    candidates = (encoding,) if encoding else ("utf-16",) if utf16 else ENCODINGS
+    for candidate in candidates:
+        try:  # a guess must decode the first lines; a given encoding is checked on the whole file
+            sample = head.decode(candidate, errors="strict" if candidates == ENCODINGS else "replace")
         except UnicodeDecodeError:
             continue
         except LookupError as exc:

@@ -131,7 +131,7 @@ def _series_ids(long: pd.DataFrame, origin: Origin) -> tuple[pd.Series, np.ndarr
     if empty.any() or (codes < 0).any():
         row = int(long.loc[(codes < 0) | empty[codes], ROW].iloc[0])
         raise DataError(f"{origin.at(row)}: the series id is empty. Every row needs the id of its series.")
-    if isinstance(ids.dtype, pd.CategoricalDtype):  # read as keys: the ids as their values
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # categorical ids (a DataFrame's) as plain values
         ids = pd.Series(uniques.array.take(codes), index=ids.index)
     try:
         order = np.argsort(uniques.to_numpy(), kind="stable")

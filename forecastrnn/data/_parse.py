@@ -51,15 +51,8 @@ def looks_numeric(text: pd.Series) -> pd.Series:
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Each cell's code (-1 for a missing one) and the distinct values, in order of the codes.
-
-    A categorical's own codes are used when all its categories occur (a column read as keys).
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        categories = values.cat.categories
-        if np.bincount(codes[codes >= 0], minlength=len(categories)).all():
-            return codes, pd.Series(np.asarray(categories), dtype=categories.dtype)
+    """Each cell's code (-1 for a missing one) and the distinct values (a categorical's as plain
+    values), in order of first appearance."""
     codes, uniques = pd.factorize(values)
     return codes, pd.Series(np.asarray(uniques) if isinstance(values.dtype, pd.CategoricalDtype) else uniques)
 

@@ -2,9 +2,8 @@
 
 Nothing is interpreted here (no dates, no numbers): parsing happens later, where errors can
 name the column and line of the offending value. Cells are kept exactly as written (no blanks
-stripped), so that series ids are never altered. Columns that are likely keys (ids, times)
-are read as categoricals of their text, and the value column as floats when every cell is a
-plain number or empty; this only makes reading fast and small, the cells read the same.
+stripped), so that series ids are never altered. The value column is read as floats when
+every cell is a plain number or empty; this only makes reading fast, the cells read the same.
 """
 
 from __future__ import annotations
@@ -73,12 +72,9 @@ def _header(text: str, sep: str) -> tuple[list[str], int]:
 
 def _blank(column: pd.Series) -> np.ndarray:
     """Which cells of a column as read are empty or blank."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        blank = column.cat.categories.astype(str).str.strip() == ""
-        return np.append(blank, True)[column.cat.codes.to_numpy()]
     if pd.api.types.is_float_dtype(column.dtype):
         return column.isna().to_numpy()
-    return column.str.strip().eq("").to_numpy()
+    return (column.eq("") | column.str.isspace()).to_numpy(dtype=bool)
 
 
 def _numbers_rows(column: pd.Series, start: int) -> bool:
@@ -135,13 +131,6 @@ def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, or
     return table
 
 
-def _converted(column: pd.Series) -> bool:
-    """Whether a column read as categorical has categories that are no longer text."""
-    return isinstance(column.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(
-        column.cat.categories, skipna=True
-    ) not in ("string", "empty")
-
-
 class _Ragged(Exception):
     """A row has more fields than the header: read the file again, carefully."""
 
@@ -160,14 +149,15 @@ def _read_csv(
     """The rows after the header: one column per header field, plus (``careful``) one for an
     extra field; rows with fewer fields are padded with empty cells.
 
-    Keys are read as categoricals, numbers as floats (empty cells NaN), everything else as
-    text. Raises ValueError when a number column holds anything else, UnicodeDecodeError for
-    the wrong encoding, and for rows with too many fields :class:`_Ragged` (not careful) or
-    DataError naming the line (careful).
+    Numbers are read as floats (empty cells NaN), everything else as text. Keys are left to
+    pandas' type inference, which is much faster than asking for text, and read again as text
+    when pandas made numbers of them ('001' -> 1). Raises ValueError when a number column holds
+    anything else, UnicodeDecodeError for the wrong encoding, and for rows with too many fields
+    :class:`_Ragged` (not careful) or DataError naming the line (careful).
     """
     width = len(header) + careful
-    typed = {i: "category" for i, name in enumerate(header) if name in keys}
-    typed |= {i: "float64" for i, name in enumerate(header) if name in numbers}
+    floats = [i for i, name in enumerate(header) if name in numbers]
+    inferred = [i for i, name in enumerate(header) if name in keys and i not in floats]
     # skiprows is slow (checked on every line): the fast reading lets pandas skip the header
     placement = {"header": None, "skiprows": header_line} if careful else {"header": header_line - 1}
     options = {"sep": sep, "names": range(width), "index_col": False, "keep_default_na": False, "encoding": encoding}
@@ -177,12 +167,11 @@ def _read_csv(
             warnings.simplefilter("error", pd.errors.ParserWarning)  # the first row is too long
             frame = pd.read_csv(
                 path,
-                dtype={i: typed.get(i, "category" if i == len(header) else str) for i in range(width)},
-                na_values={i: [""] for i, kind in typed.items() if kind == "float64"},
+                dtype={i: "float64" if i in floats else str for i in range(width) if i not in inferred},
+                na_values={i: [""] for i in floats},
                 **options,
             )
-        # pandas converts categories that all look like numbers ('001' -> 1.0): read those as text
-        converted = [i for i in frame.columns[: len(header)] if _converted(frame[i])]
+        converted = [i for i in inferred if not pd.api.types.is_string_dtype(frame[i].dtype)]
         if converted:
             text = pd.read_csv(path, usecols=converted, dtype=str, **options)
             frame[converted] = text[converted]

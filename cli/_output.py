@@ -61,7 +61,7 @@ def show_frame(frame: pd.DataFrame, title: str) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
     for row in frame.head(_SHOWN_ROWS).itertuples(index=False):
-        table.add_row(*[f"{value:,.2f}" if isinstance(value, float) else format_time(value) for value in row])
+        table.add_row(*[_number_text(value) if isinstance(value, float) else format_time(value) for value in row])
     console = Console()
     console.print(table)
     if len(frame) > _SHOWN_ROWS:
@@ -77,3 +77,12 @@ def emit(frame: pd.DataFrame, *, output: Path | None, as_json: bool, title: str)
         typer.echo(json.dumps(to_records(frame)))
     elif output is None:
         show_frame(frame, title)
+
+
+def _number_text(value: float) -> str:
+    """Two decimals with thousands separators; scientific notation for magnitudes the
+    separators would make unreadable (>= 1e12) or that two decimals would show as 0."""
+    magnitude = abs(value)
+    if magnitude >= 1e12 or 0 < magnitude < 0.01:
+        return f"{value:.4g}"
+    return f"{value:,.2f}"

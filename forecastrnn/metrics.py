@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import mean_absolute_error, mean_squared_error
+from sklearn.metrics import mean_absolute_error
 
 __all__ = [
     "METRICS",
@@ -41,9 +41,19 @@ def mae(actual: np.ndarray, forecast: np.ndarray, **_: object) -> float:
     return float(mean_absolute_error(actual, forecast))
 
 
+def _root_mean_square(values: np.ndarray) -> float:
+    """sqrt(mean(values**2)) without overflow: values are divided by their largest magnitude
+    first, so series near 1e290 still give a finite score."""
+    values = np.asarray(values, dtype=np.float64)
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest == 0 or not np.isfinite(largest):
+        return largest if values.size else float("nan")
+    return largest * float(np.sqrt(np.mean((values / largest) ** 2)))
+
+
 def rmse(actual: np.ndarray, forecast: np.ndarray, **_: object) -> float:
-    """Root mean squared error."""
-    return float(np.sqrt(mean_squared_error(actual, forecast)))
+    """Root mean squared error (computed without overflow for huge values)."""
+    return _root_mean_square(np.asarray(forecast, dtype=np.float64) - np.asarray(actual, dtype=np.float64))
 
 
 def mape(actual: np.ndarray, forecast: np.ndarray, **_: object) -> float:
@@ -78,8 +88,8 @@ def mase(actual: np.ndarray, forecast: np.ndarray, *, history: np.ndarray, seaso
 
 def rmsse(actual: np.ndarray, forecast: np.ndarray, *, history: np.ndarray, season_length: int, **_: object) -> float:
     """RMSE scaled by the in-sample root mean squared seasonal naive error (M5 style)."""
-    scale = np.mean(_seasonal_naive_errors(history, season_length) ** 2)
-    return float(np.sqrt(mean_squared_error(actual, forecast) / scale)) if scale > 0 else float("nan")
+    scale = _root_mean_square(_seasonal_naive_errors(history, season_length))
+    return rmse(actual, forecast) / scale if scale > 0 else float("nan")
 
 
 def coverage(actual: np.ndarray, forecast: np.ndarray, *, lower: np.ndarray, upper: np.ndarray, **_: object) -> float:

@@ -150,7 +150,7 @@ def test_failed_fits_fall_back_and_are_recorded():
 
 def test_seasonal_naive_on_a_series_shorter_than_a_season_uses_naive():
     model = SeasonalNaive().fit(series([1.0, 2.0, 3.0]))
-    assert model.fallbacks_ == {"s": "DataError: needs at least 12 observations, has 3"}
+    assert model.fallbacks_ == {"s": "DataError: needs at least 12 observations, has 3; Naive used instead"}
     assert model.predict(2)["SeasonalNaive"].tolist() == [3.0, 3.0]
 
 

@@ -107,3 +107,15 @@ def test_owa_and_error_by_step():
     assert owa(scores)["SeasonalNaive"] == pytest.approx(1.0)
     steps = error_by_step(cv, ["Good"])
     assert steps["Good"].tolist() == pytest.approx([0.5, 1.0, 0.25, 1.0])
+
+
+def test_squared_scores_do_not_overflow_on_huge_values():
+    """Values near 1e290 gave RMSE inf with numpy overflow warnings (issue 10, item 5)."""
+    actual, forecast = np.array([1.0, 2.0, 4.0]), np.array([1.5, 1.0, 5.0])
+    assert rmse(actual, forecast) == pytest.approx(np.sqrt(mean_squared_error(actual, forecast)))
+    with np.errstate(all="raise"):
+        huge = rmse(actual * 1e290, forecast * 1e290)
+        scaled = rmsse(actual * 1e290, forecast * 1e290, history=np.arange(1.0, 30.0) * 1e290, season_length=1)
+    assert huge == pytest.approx(1e290 * rmse(actual, forecast))
+    assert scaled == pytest.approx(rmse(actual, forecast))
+    assert rmse(actual, actual) == 0.0

@@ -117,7 +117,8 @@ class LocalForecaster(BaseForecaster):
                     else "Remove the series or give it more data."
                 )
                 raise DataError(f"{self.column}: series {uid!r}: {reason}. {hint}")
-            return "fallback", fallback._fit_series(y), reason, [_warning_text(w) for w in caught]
+            note = f"{reason}; {fallback.column} used instead"
+            return "fallback", fallback._fit_series(y), note, [_warning_text(w) for w in caught]
 
     def _forecast_one(
         self, fitted: tuple[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]
@@ -216,7 +217,7 @@ class LocalForecaster(BaseForecaster):
                 f"{next(iter(flagged.values()))}.",
                 list(flagged),
             ),
-            stacklevel=3,
+            stacklevel=4,
         )
 
 

@@ -462,7 +462,7 @@ class RecurrentForecaster(BaseForecaster):
                     f"standardised instead: {_shown(changed)}",
                     changed,
                 ),
-                stacklevel=3,
+                stacklevel=4,
             )
         tails, last_steps = self._tails(buffer, steps)
         lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
@@ -511,7 +511,7 @@ class RecurrentForecaster(BaseForecaster):
                 f"series, which get a {what} forecast instead: {_shown(named)}",
                 named,
             ),
-            stacklevel=3,
+            stacklevel=4,
         )
         return forecasts
 

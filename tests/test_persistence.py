@@ -334,7 +334,7 @@ def test_a_save_killed_with_sigkill_between_the_renames_loses_nothing(fitted, tm
     run = subprocess.run([sys.executable, "-c", killed, str(tmp_path / "model")], check=False)
     assert run.returncode == -signal.SIGKILL
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert [name[-4:] for name in names] == [".old", ".tmp"]  # the old model, the complete new one
+    assert sorted(name[-4:] for name in names) == [".old", ".tmp"]  # the old model, the complete new one
     with pytest.raises(ModelFileError, match="A save was interrupted; the previous model is in"):
         load_model(tmp_path / "model")
     pd.testing.assert_frame_equal(load_model(tmp_path / names[0]).predict(6), fitted.predict(6))

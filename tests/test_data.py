@@ -232,6 +232,12 @@ def test_sort_true_sorts_instead_of_failing(write_file):
     assert panel["y"].tolist() == [1.0, 2.0, 3.0]
 
 
+def test_duplicates_in_interleaved_series_are_named(write_file):
+    text = "unique_id,ds,y\nA,2020-01-01,1\nB,2020-01-01,5\nA,2020-01-01,2\nB,2020-01-02,6\n"
+    with pytest.raises(DataError, match=r"i\.csv: series 'A' has 2020-01-01 more than once \(lines 2, 4;"):
+        read_panel(write_file("i.csv", text))
+
+
 def test_interleaved_series_are_not_unsorted(write_file):
     text = (
         "unique_id,ds,y\nA,2020-01-01,1\nB,2020-01-01,5\nA,2020-02-01,2\n"

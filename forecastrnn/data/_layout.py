@@ -45,7 +45,7 @@ def column_hints(
 ) -> tuple[set[str], set[str]]:
     """The columns that :func:`to_long` will take as keys (time, series id) and, if ``numbers``
     (plain numbers are read as they are), as values, as far as their names tell before any cell
-    is read: a hint for a compact reading."""
+    is read: a hint for a fast reading."""
     lowered = {column.lower(): column for column in columns}
 
     def named(name: str | None) -> str | None:
@@ -114,7 +114,7 @@ def to_long(
     if len(columns) < 2:
         raise DataError(
             f"{origin.name}: found one column ({columns[0]!r}); a time column and a value column are needed. "
-            "If the file has more columns, its delimiter may not be one of , ; tab | : pass sep."
+            "If the file has more columns, its delimiter may not be one of , ; tab | space: pass sep."
         )
     time = _find_column(columns, time_col, origin, "time", "time_col") if time_col else _detect_time_column(columns)
     others = [column for column in columns if column != time]

@@ -138,7 +138,10 @@ def _series_ids(long: pd.DataFrame, origin: Origin) -> tuple[pd.Series, np.ndarr
     except TypeError:  # ids of types that do not compare, e.g. 1 and 'a': compared as text
         ids, uniques = pd.Series(text.to_numpy()[codes], index=ids.index), text
         order = np.argsort(uniques.to_numpy(), kind="stable")
-    rank = np.empty(len(uniques), dtype=np.int32 if len(uniques) < 2**31 else np.int64)
+    small = np.min_scalar_type(len(uniques))  # a stable sort of 16-bit numbers is a fast radix sort
+    if np.array_equal(order, np.arange(len(uniques))):  # ids first seen in sorted order (a sorted file)
+        return ids, codes.astype(small)
+    rank = np.empty(len(uniques), dtype=small)
     rank[order] = np.arange(len(uniques))
     return ids, rank[codes]
 
@@ -183,14 +186,27 @@ def _ticks(times: pd.Series) -> np.ndarray:
 def _ordered(panel: pd.DataFrame, series: np.ndarray, origin: Origin, *, sort: bool) -> tuple[pd.DataFrame, np.ndarray]:
     """Reject duplicate timestamps and (unless ``sort``) dates going backwards; sort by id, time.
 
-    Returns the sorted panel and its series bounds.
+    Rows in order stay as they are; series interleaved but each in time order (a file sorted by
+    date) are grouped by a stable sort of the series numbers; only with ``sort`` are the
+    timestamps sorted too. Returns the sorted panel and its series bounds.
     """
     ticks = _ticks(panel["ds"])
     if np.all((series[1:] > series[:-1]) | ((series[1:] == series[:-1]) & (ticks[1:] > ticks[:-1]))):
         return panel.reset_index(drop=True), series_bounds(series)
-    order = np.lexsort((ticks, series))
-    sorted_series, sorted_ticks = series[order], ticks[order]
-    same = (sorted_series[1:] == sorted_series[:-1]) & (sorted_ticks[1:] == sorted_ticks[:-1])
+    order = np.argsort(series, kind="stable")
+    grouped, grouped_ticks = series[order], ticks[order]
+    backwards = (grouped[1:] == grouped[:-1]) & (grouped_ticks[1:] < grouped_ticks[:-1])
+    if backwards.any() and not sort:
+        position = int(order[1:][backwards].min())
+        raise DataError(
+            f"{origin.at(int(panel[ROW].iat[position]))}: series {panel['unique_id'].iat[position]!r} goes back in "
+            f"time to {format_time(panel['ds'].iat[position])} after a later timestamp. Sort the data by time "
+            "within each series, or pass sort=True (--sort) to have it sorted."
+        )
+    if backwards.any():
+        order = np.lexsort((ticks, series))
+        grouped, grouped_ticks = series[order], ticks[order]
+    same = (grouped[1:] == grouped[:-1]) & (grouped_ticks[1:] == grouped_ticks[:-1])
     if same.any():
         duplicated = np.zeros(len(panel), dtype=bool)
         duplicated[order[1:][same]] = duplicated[order[:-1][same]] = True
@@ -203,17 +219,7 @@ def _ordered(panel: pd.DataFrame, series: np.ndarray, origin: Origin, *, sort: b
             f"{int(np.count_nonzero(same & ~np.r_[False, same[:-1]]))} duplicated timestamp(s) in all). "
             "Remove the duplicates or aggregate them (e.g. sum or mean) first."
         )
-    by_series = np.argsort(series, kind="stable")
-    grouped_series, grouped_ticks = series[by_series], ticks[by_series]
-    backwards = (grouped_series[1:] == grouped_series[:-1]) & (grouped_ticks[1:] < grouped_ticks[:-1])
-    if backwards.any() and not sort:
-        position = int(by_series[1:][backwards].min())
-        raise DataError(
-            f"{origin.at(int(panel[ROW].iat[position]))}: series {panel['unique_id'].iat[position]!r} goes back in "
-            f"time to {format_time(panel['ds'].iat[position])} after a later timestamp. Sort the data by time "
-            "within each series, or pass sort=True (--sort) to have it sorted."
-        )
-    return panel.take(order).reset_index(drop=True), series_bounds(sorted_series)
+    return panel.take(order).reset_index(drop=True), series_bounds(grouped)
 
 
 def check_min_length(panel: pd.DataFrame, min_length: int, *, reason: str = "", origin_name: str = "data") -> None:

@@ -21,11 +21,15 @@ import pandas as pd
 
 from ..errors import DataError
 from ._origin import ROW, Origin
+from ._parse import MISSING_MARKERS
 
 DELIMITERS = (",", ";", "\t", "|", " ")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 """Tried in this order when no encoding is given (UTF-8 with or without BOM first)."""
 _SNIFF_LINES = 50
+_MISSING = sorted({form for marker in MISSING_MARKERS for form in (marker, marker.upper(), marker.title())})
+"""The missing-value markers as written most often, read as NaN in a float column (any other
+spelling makes the column text, parsed exactly later)."""
 _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 Hints = Callable[[list[str]], tuple[set[str], set[str]]]
@@ -149,7 +153,7 @@ def _read_csv(
     """The rows after the header: one column per header field, plus (``careful``) one for an
     extra field; rows with fewer fields are padded with empty cells.
 
-    Numbers are read as floats (empty cells NaN), everything else as text. Keys are left to
+    Numbers are read as floats (missing-value markers NaN), everything else as text. Keys are left to
     pandas' type inference, which is much faster than asking for text, and read again as text
     when pandas made numbers of them ('001' -> 1). Raises ValueError when a number column holds
     anything else, UnicodeDecodeError for the wrong encoding, and for rows with too many fields
@@ -168,7 +172,7 @@ def _read_csv(
             frame = pd.read_csv(
                 path,
                 dtype={i: "float64" if i in floats else str for i in range(width) if i not in inferred},
-                na_values={i: [""] for i in floats},
+                na_values=dict.fromkeys(floats, _MISSING),
                 **options,
             )
         converted = [i for i in inferred if not pd.api.types.is_string_dtype(frame[i].dtype)]
@@ -242,7 +246,7 @@ def read_table(
 
     The encoding is the given one, else UTF-16 for a file that starts with its byte-order
     mark, else the first of :data:`ENCODINGS` that decodes the whole file. ``hints`` maps the
-    column names to the likely key and value columns (read compactly; cells keep their text
+    column names to the likely key and value columns (read fast; cells keep their text
     either way). Returns the table, its origin and the delimiter used (``None`` for Parquet).
     """
     origin = Origin(name=path.name, is_file=True)

@@ -108,7 +108,7 @@ def _series_ids(long: pd.DataFrame, origin: Origin) -> tuple[pd.Series, np.ndarr
     types (``1`` and ``'a'``) that read differently as text become text.
     """
     ids = long["unique_id"]
-    codes, uniques = factorize(ids)
+    codes, uniques = factorize(ids, runs=True)
     text = uniques.astype(str) if uniques.dtype == object else uniques
     empty = np.zeros(len(uniques), dtype=bool)
     if pd.api.types.is_string_dtype(text.dtype):

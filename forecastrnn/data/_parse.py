@@ -50,9 +50,19 @@ def looks_numeric(text: pd.Series) -> pd.Series:
     )
 
 
-def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+def factorize(values: pd.Series, *, runs: bool = False) -> tuple[np.ndarray, pd.Series]:
     """Each cell's code (-1 for a missing one) and the distinct values (a categorical's as plain
-    values), in order of first appearance."""
+    values), in order of first appearance. With ``runs``, values that come in runs (series ids
+    of a file sorted by series) are factorized by the first cell of each run."""
+    if runs and len(values) > 1 and not isinstance(values.dtype, pd.CategoricalDtype):
+        try:
+            changes = np.asarray(values.array[1:] != values.array[:-1], dtype=bool)
+        except (TypeError, ValueError):  # missing values that do not compare (pd.NA)
+            changes = np.ones(len(values) - 1, dtype=bool)
+        heads = np.flatnonzero(np.r_[True, changes])
+        if 2 * len(heads) <= len(values):
+            codes, uniques = pd.factorize(values.iloc[heads])
+            return np.repeat(codes, np.diff(np.r_[heads, len(values)])), pd.Series(uniques)
     codes, uniques = pd.factorize(values)
     return codes, pd.Series(np.asarray(uniques) if isinstance(values.dtype, pd.CategoricalDtype) else uniques)
 

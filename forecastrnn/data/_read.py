@@ -127,7 +127,8 @@ def _table(frame: pd.DataFrame, header: list[str], first_line: int, sep: str, or
     rows = np.arange(first_line, first_line + len(frame), dtype=np.int32)
     table = pd.DataFrame({i: column for i, (_, column) in enumerate(kept)} | {len(kept): rows}, copy=False)
     table.columns = [*(name for name, _ in kept), ROW]
-    if len(kept) and _blank(table.iloc[:, 0]).any():
+    floats = [i for i, (_, column) in enumerate(kept) if pd.api.types.is_float_dtype(column.dtype)]
+    if len(kept) and _blank(table.iloc[:, (floats or [0])[0]]).any():  # a float column is quickest to check
         blank = np.logical_and.reduce([_blank(table.iloc[:, i]) for i in range(len(kept))])
         table = table.loc[~blank].reset_index(drop=True)
     if table.empty:

@@ -2,8 +2,10 @@
 
 Nothing is interpreted here (no dates, no numbers): parsing happens later, where errors can
 name the column and line of the offending value. Cells are kept exactly as written (no blanks
-stripped), so that series ids are never altered. The value column is read as floats when
-every cell is a plain number or empty; this only makes reading fast, the cells read the same.
+stripped), so that series ids are never altered. For speed the value column is read as floats
+when every cell is a plain number or a missing-value marker, and the id and time columns
+through pandas' type inference (read again as text when it made numbers of them); the cells
+read the same either way.
 """
 
 from __future__ import annotations
@@ -154,11 +156,11 @@ def _read_csv(
     """The rows after the header: one column per header field, plus (``careful``) one for an
     extra field; rows with fewer fields are padded with empty cells.
 
-    Numbers are read as floats (missing-value markers NaN), everything else as text. Keys are left to
-    pandas' type inference, which is much faster than asking for text, and read again as text
-    when pandas made numbers of them ('001' -> 1). Raises ValueError when a number column holds
-    anything else, UnicodeDecodeError for the wrong encoding, and for rows with too many fields
-    :class:`_Ragged` (not careful) or DataError naming the line (careful).
+    Numbers are read as floats (missing-value markers NaN), everything else as text. Keys are
+    left to pandas' type inference, much faster than asking for text, and read again as text
+    when pandas made numbers of them ('001' -> 1). Raises ValueError when a number column
+    holds anything else, UnicodeDecodeError for the wrong encoding, and for rows with too many
+    fields :class:`_Ragged` (not careful) or DataError naming the line (careful).
     """
     width = len(header) + careful
     floats = [i for i, name in enumerate(header) if name in numbers]

@@ -278,8 +278,7 @@ def test_ambiguous_thousands_separators_are_an_error_with_safe_advice(write_file
         read_panel(path)
     message = str(caught.value)
     assert message.startswith("th.csv, line 2: column 'y' holds '1,023'")
-    assert "1023 if the comma separates thousands" in message
-    assert "1.023 if it is a decimal comma" in message
+    assert "reads as 1023 if '.' is the decimal mark and as 1.023 if ',' is" in message
     assert read_panel(path, decimal=".")["y"].tolist() == [1023.0, 2500.0, 987.0]
     assert read_panel(path, decimal=",")["y"].tolist() == [1.023, 2.5, 987.0]
 
@@ -294,6 +293,15 @@ def test_ambiguous_thousands_separators_are_an_error_with_safe_advice(write_file
 )
 def test_thousands_separators_are_read_when_unambiguous(write_file, text, expected):
     assert read_panel(write_file("th.csv", text))["y"].tolist() == expected
+
+
+def test_dots_between_thousands_are_not_taken_for_decimals_in_a_semicolon_file(write_file):
+    path = write_file("eu.csv", "ds;y\n2020-01-01;1.023\n2020-01-02;2.500\n2020-01-03;987\n")
+    with pytest.raises(DataError, match=r"line 2: column 'y' holds '1\.023', which reads as 1\.023 if .* 1023 if"):
+        read_panel(path)
+    assert read_panel(path, decimal=",")["y"].tolist() == [1023.0, 2500.0, 987.0]
+    assert read_panel(path, decimal=".")["y"].tolist() == [1.023, 2.5, 987.0]
+    assert read_panel(write_file("pt.csv", "ds;y\n2020-01-01;1.023\n2020-01-02;2.5\n"))["y"].tolist() == [1.023, 2.5]
 
 
 def test_numbers_in_two_styles_are_an_error(write_file):
@@ -527,7 +535,8 @@ def test_written_panels_read_back_identically(tmp_path, ids, length, freq, value
     shuffled = expected.sample(frac=1.0, random_state=0).sort_values("ds", kind="stable")
     path = tmp_path / "p.csv"
     shuffled.to_csv(path, sep=sep, index=False, float_format="%.17g")
-    panel = read_panel(path)
+    # in a ';' file, values like 1.125 alone could mean 1125: the decimal mark is then asked for
+    panel = read_panel(path, decimal="." if sep == ";" else None)
     assert panel.attrs["freq"] == freq
     pd.testing.assert_frame_equal(panel, expected, check_dtype=False)
 

@@ -124,17 +124,33 @@ def _number_style(frame: pd.DataFrame, column: str, text: pd.Series, origin: Ori
             )
         return ","
     ambiguous = text.str.match(_ONE_GROUP[","])
+    if sep == ";":
+        ambiguous |= _thousands_dots(text)
     if ambiguous.any() and not point.any():
-        position = int(np.argmax(ambiguous.to_numpy()))
-        value = text.iloc[position]
-        raise DataError(
-            f"{origin.at(int(frame[ROW].iloc[position]))}: column {_label(frame, column, position)} holds {value!r}, "
-            "which reads as "
-            f"{value.replace(',', '')} if the comma separates thousands, or as {value.replace(',', '.')} if it is "
-            "a decimal comma. Pass decimal='.' (thousands) or decimal=',' (decimal comma) to say which "
-            "(--decimal on the command line)."
-        )
+        _ambiguous(frame, column, text, ambiguous, origin)
     return "."
+
+
+def _thousands_dots(text: pd.Series) -> pd.Series:
+    """Cells written like ``1.023``: in a ';'-separated file (the European convention) they may
+    mean 1023."""
+    return text.str.match(_ONE_GROUP["."])
+
+
+def _ambiguous(frame: pd.DataFrame, column: str, text: pd.Series, mask: pd.Series, origin: Origin) -> None:
+    """Raise the DataError for the first cell selected by ``mask``, whose number reads two ways."""
+    position = int(np.argmax(mask.to_numpy()))
+    value = text.iloc[position]
+    if "," in value:
+        as_point, as_comma = value.replace(",", ""), value.replace(",", ".")
+    else:
+        as_point, as_comma = value, value.replace(".", "")
+    raise DataError(
+        f"{origin.at(int(frame[ROW].iloc[position]))}: column {_label(frame, column, position)} holds {value!r}, "
+        f"which reads as {as_point} if '.' is the decimal mark and as {as_comma} if ',' is. Pass "
+        "decimal='.' or decimal=',' to say which (--decimal on the command line); the other mark is then "
+        "read only between groups of thousands."
+    )
 
 
 def _arrow_floats(raw: pd.Series) -> pd.Series | None:
@@ -165,10 +181,14 @@ def parse_numbers(
     raw = frame[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
-    if decimal in (None, "."):
-        fast = _arrow_floats(raw)
-        if fast is not None:
-            return fast
+    fast = _arrow_floats(raw) if decimal in (None, ".") else None
+    if fast is not None:
+        if decimal is None and sep == ";":  # plain numbers, but 1.023 may mean 1023 here
+            text = raw.str.strip()
+            dots = _thousands_dots(text)
+            if dots.any() and not (text.str.contains(".", regex=False) & ~dots).any():
+                _ambiguous(frame, column, text, dots, origin)
+        return fast
     text = raw.astype(str).str.strip()
     missing = is_missing(raw)
     if decimal is None:

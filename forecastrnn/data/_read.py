@@ -279,6 +279,7 @@ def read_table(
         if not header:
             raise DataError(f"{origin.name}: found no column names in the first lines. The first line needs them.")
         keys, numbers = hints(header) if hints else (set(), set())
+        numbers = set() if sep == ";" else numbers  # may write 1.023 for 1023: read as text, checked later
         options = {"sep": sep, "encoding": candidate, "header": header, "header_line": header_line, "keys": keys}
         try:
             frame = _read_cells(path, options, numbers)

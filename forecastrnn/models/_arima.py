@@ -178,6 +178,7 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     rest = theta[int(constant) :]
     intercept = [mean * ar.sum()] if constant else []  # statsmodels' trend 'c' is the intercept form
     params = np.r_[intercept, rest[:p], rest[p : p + q], rest[p + q : p + q + P], rest[p + q + P :], sigma2]
+    params = _significant(params, 10)  # the variance is a sum too
     model = SARIMAX(
         w, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m else (0, 0, 0, 0), trend="c" if constant else "n"
     )  # the estimates are stationary (checked above), so the exact stationary initialisation applies

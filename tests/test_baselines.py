@@ -226,7 +226,6 @@ def test_an_implausible_forecast_without_a_fallback_is_flagged_and_kept():
 def test_an_implausible_forecast_at_predict_falls_back_and_is_recorded():
     trend = series(np.arange(1.0, 41.0), freq="YS")
     model = Drift().fit(trend)
-    model.states_["s"] = ("own", None)
     model.fallback = "auto"  # Drift has none; give it one to see the replacement
     with pytest.warns(ForecastFallbackWarning):
         forecast = model.predict(2000)  # the drift line leaves the band around step 400

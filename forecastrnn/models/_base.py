@@ -21,8 +21,9 @@ def check_horizon(h: Any) -> int:
 
 
 def check_levels(level: Any) -> tuple[int, ...]:
-    """Interval levels as a tuple of whole percentages strictly between 0 and 100; one number
-    (``level=80``) is read as ``(80,)``, None as none. ConfigError for anything else."""
+    """Interval levels as a sorted tuple of distinct whole percentages strictly between 0 and
+    100; one number (``level=80``) is read as ``(80,)``, None as none. ConfigError for anything
+    else."""
     if level is None:
         return ()
     levels = (level,) if isinstance(level, (int, float, np.number)) else level
@@ -32,7 +33,7 @@ def check_levels(level: Any) -> tuple[int, ...]:
     for value in levels:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 < value < 100:
             raise ConfigError(f"level={value!r} is not allowed: whole percentages between 0 and 100, e.g. (80, 95).")
-    return tuple(int(value) for value in levels)
+    return tuple(sorted({int(value) for value in levels}))
 
 
 def _checked_predict(predict: Callable[..., Any]) -> Callable[..., Any]:

@@ -115,6 +115,11 @@ class FrontEnd:
                 self.seasonal_[i] = seasonal_indices(scaled[part], steps[part], m)
         return self
 
+    def seen_by(self, deseasonalized: bool) -> FrontEnd:
+        """This front end for a network that sees deseasonalised values, else
+        :meth:`without_seasonality`."""
+        return self if deseasonalized else self.without_seasonality()
+
     def without_seasonality(self) -> FrontEnd:
         """The same transforms and scaling with no seasonal indices: the front end of ensemble
         members that see the seasonal values as they are."""

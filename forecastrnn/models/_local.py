@@ -34,15 +34,6 @@ def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: tuple[int, ...]
     return out
 
 
-def check_levels(levels: Any) -> tuple[int, ...]:
-    """Interval levels as a tuple of whole percentages strictly between 0 and 100."""
-    levels = tuple(levels or ())
-    for level in levels:
-        if not isinstance(level, (int, np.integer)) or not 0 < level < 100:
-            raise ConfigError(f"level={level!r} is not allowed: whole percentages between 0 and 100, e.g. (80, 95).")
-    return tuple(sorted(set(int(level) for level in levels)))
-
-
 def usable(forecast: Forecast, y: np.ndarray, *, intervals: bool = True, band: bool = True) -> str | None:
     """Why a forecast cannot be used (non-finite values, in the intervals too unless
     ``intervals=False``; with ``band``, a mean outside the series' plausible band, see
@@ -178,10 +169,8 @@ class LocalForecaster(BaseForecaster):
     ) -> pd.DataFrame:
         """Forecast ``h`` steps after each series' end (of ``history`` when given: fitted series
         are filtered with their fitted parameters, new series are fitted on their history)."""
-        self._check_fitted()
-        if not (isinstance(h, (int, np.integer)) and h >= 1):
-            raise ConfigError(f"h={h!r} is not allowed: a whole number >= 1.")
-        levels = check_levels(level)
+        self._check_fitted()  # h and level were checked by the base class (check_horizon, check_levels)
+        levels = tuple(level)
         if history is None:
             ids, ys, lasts, states = self.ids_, [self.y_[uid] for uid in self.ids_], self.last_times_, self.states_
         else:

@@ -23,22 +23,31 @@ import numpy as np
 PLAUSIBLE_SPREADS = 10.0
 
 
-def plausible_band(y: np.ndarray) -> tuple[float, float]:
-    """(low, high): the range a forecast of the series ``y`` is believed within."""
-    observed = np.asarray(y, dtype=np.float64)
-    observed = observed[np.isfinite(observed)]
-    if observed.size == 0:
-        return -np.inf, np.inf
-    low, high = np.quantile(observed, [0.05, 0.95])
-    last = observed[-1]
+def plausible_bands(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) per row of a 2-D array of histories (NaN where not observed, e.g. the
+    left padding of short series); a row with no value gets (-inf, inf)."""
+    values = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    values = np.where(np.isfinite(values), values, np.nan)
+    observed = ~np.isnan(values)
+    empty = ~observed.any(axis=1)
+    values[empty] = 0.0
+    low, high = np.nanquantile(values, [0.05, 0.95], axis=1)
+    last_position = values.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1)
+    last = values[np.arange(values.shape[0]), last_position]
     spread = high - low
-    if spread == 0:
-        spread = float(np.max(np.abs(observed - np.median(observed))))
-    if spread == 0:
-        spread = max(abs(float(last)), 1.0)
+    deviation = np.nanmax(np.abs(values - np.nanmedian(values, axis=1, keepdims=True)), axis=1)
+    spread = np.where(spread == 0, deviation, spread)
+    spread = np.where(spread == 0, np.maximum(np.abs(last), 1.0), spread)
     with np.errstate(over="ignore"):
         margin = PLAUSIBLE_SPREADS * spread
-        return float(min(low, last) - margin), float(max(high, last) + margin)
+        lows, highs = np.minimum(low, last) - margin, np.maximum(high, last) + margin
+    return np.where(empty, -np.inf, lows), np.where(empty, np.inf, highs)
+
+
+def plausible_band(y: np.ndarray) -> tuple[float, float]:
+    """(low, high): the range a forecast of the series ``y`` is believed within."""
+    low, high = plausible_bands(np.asarray(y, dtype=np.float64)[None, :])
+    return float(low[0]), float(high[0])
 
 
 def implausible(forecast: np.ndarray, band: tuple[float, float]) -> bool:

@@ -15,7 +15,7 @@ from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
-from ._plausible import ForecastFallbackWarning, implausible, plausible_band, with_notes
+from ._plausible import ForecastFallbackWarning, plausible_bands, with_notes
 from ._training import (
     LOSSES,
     NORMALIZATIONS,
@@ -276,14 +276,15 @@ class RecurrentForecaster(BaseForecaster):
         def training_data(deseasonalized: bool) -> tuple[Any, ...]:
             """(selection values, windows, validation windows, full values, windows) of one front end."""
             if deseasonalized not in prepared:
-                view = (lambda front: front) if deseasonalized else FrontEnd.without_seasonality
                 selection: tuple[Any, ...] = (None, None, None)
                 if select_front is not None:
-                    values, padded = self._padded_tensor(view(select_front), buffer, steps, device)
+                    values, padded = self._padded_tensor(select_front.seen_by(deseasonalized), buffer, steps, device)
                     windows = self._window_set(padded.training_windows(select_end), padded, 0, select_end, device)
                     validation = self._window_set(padded.tail_windows(tail), padded, select_end, lengths, device)
                     selection = (values, windows, validation)
-                full_values, full_padded = self._padded_tensor(view(self.front_end_), buffer, steps, device)
+                full_values, full_padded = self._padded_tensor(
+                    self.front_end_.seen_by(deseasonalized), buffer, steps, device
+                )
                 full_set = self._window_set(full_padded.training_windows(), full_padded, 0, lengths, device)
                 prepared[deseasonalized] = (*selection, full_values, full_set)
             return prepared[deseasonalized]
@@ -410,8 +411,7 @@ class RecurrentForecaster(BaseForecaster):
         are estimated on that history only (which holds nothing after the forecast origin),
         while each known series keeps the log-or-not decision made at fit.
         """
-        self._check_fitted()
-        _require("h", h, _positive_int(h), "a whole number >= 1")
+        self._check_fitted()  # h and level were checked by the base class (check_horizon, check_levels)
         if self.strategy == "direct" and h > self.horizon_:
             raise ConfigError(
                 f"h={h} is longer than the horizon this model was trained for ({self.horizon_}); refit with "
@@ -475,7 +475,7 @@ class RecurrentForecaster(BaseForecaster):
         future_steps = last_steps[:, None] + np.arange(1, h + 1)
         forecasts = []
         for member, network in enumerate(self.networks_):
-            view = front if self._deseasonalizes(member) else front.without_seasonality()
+            view = front.seen_by(self._deseasonalizes(member))
             windows = torch.as_tensor(view.transform(tails, series, window_steps), dtype=torch.float32, device=device)
             output = forecast_windows(
                 network,
@@ -492,7 +492,9 @@ class RecurrentForecaster(BaseForecaster):
         ``input_size`` values (see ``_plausible``) gets a seasonal-naive forecast from that
         window instead (naive when it holds no full season), recorded in ``fallbacks_`` and
         warned about."""
-        bad = np.array([implausible(row, plausible_band(tail)) for row, tail in zip(forecasts, tails, strict=True)])
+        low, high = plausible_bands(tails)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(forecasts).all(axis=1) | (forecasts.min(axis=1) < low) | (forecasts.max(axis=1) > high)
         if not bad.any():
             return forecasts
         forecasts = forecasts.copy()

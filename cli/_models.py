@@ -6,19 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from forecastrnn.errors import ConfigError
+from forecastrnn.models._registry import cli_models
 
-MODEL_HELP = {
-    "rnn": "vanilla recurrent network (RNNForecaster)",
-    "lstm": "long short-term memory network (LSTMForecaster)",
-    "gru": "gated recurrent unit network (GRUForecaster)",
-    "arima": "ARIMA with automatic order selection (AutoARIMA)",
-    "ets": "exponential smoothing with automatic model choice (ETS)",
-    "naive": "last value (Naive)",
-    "snaive": "value one season earlier (SeasonalNaive)",
-    "drift": "random walk with drift (Drift)",
-    "mean": "mean of the history (HistoricAverage)",
-}
-RECURRENT = ("rnn", "lstm", "gru")
+MODELS = cli_models()
+MODEL_HELP = {name: f"{entry.help} ({entry.name})" for name, entry in MODELS.items()}
+RECURRENT = tuple(name for name, entry in MODELS.items() if entry.recurrent)
 
 
 @dataclass(frozen=True)
@@ -68,31 +60,16 @@ def report_fallbacks(estimator: Any) -> None:
 def build_models(
     names: list[str], *, horizon: int, season_length: int | None, seed: int, n_jobs: int, network: NetworkOptions
 ) -> list[Any]:
-    """One model per name, in order; ConfigError for unknown or repeated names."""
-    from forecastrnn import models
-
-    classes = {
-        "rnn": models.RNNForecaster,
-        "lstm": models.LSTMForecaster,
-        "gru": models.GRUForecaster,
-        "arima": models.AutoARIMA,
-        "ets": models.ETS,
-        "naive": models.Naive,
-        "snaive": models.SeasonalNaive,
-        "drift": models.Drift,
-        "mean": models.HistoricAverage,
-    }
+    """One model per name, in order, each given the shared settings it takes (see the registry);
+    ConfigError for unknown or repeated names."""
+    settings = {"horizon": horizon, "season_length": season_length, "seed": seed, "n_jobs": n_jobs}
     built = []
-    for name in names:
+    for number, name in enumerate(names):
         key = name.lower()
-        if key not in classes:
-            raise ConfigError(f"--model {name!r} is not known; choose from {', '.join(classes)}.")
-        if key in (n.lower() for n in names[: len(built)]):
+        if key not in MODELS:
+            raise ConfigError(f"--model {name!r} is not known; choose from {', '.join(MODELS)}.")
+        if key in (n.lower() for n in names[:number]):
             raise ConfigError(f"--model {name!r} is given twice; each model gives one column.")
-        if key in RECURRENT:
-            built.append(
-                classes[key](horizon=horizon, season_length=season_length, random_state=seed, **network.params())
-            )
-        else:
-            built.append(classes[key](season_length=season_length, n_jobs=n_jobs))
+        entry = MODELS[key]
+        built.append(entry.build(settings, **(network.params() if entry.recurrent else {})))
     return built

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 from .errors import ConfigError, DataError, ForecastRNNError, ModelFileError, NotFittedError, TrainingError
+from .models._registry import model_modules
 
 __version__ = "0.1.0"
 
@@ -20,54 +21,15 @@ _LAZY = {
     "WindowIndex": "forecastrnn.windowing",
     "SeriesBuffer": "forecastrnn.windowing",
     "SeriesScaler": "forecastrnn.scaling",
-    "LSTMForecaster": "forecastrnn.models",
-    "GRUForecaster": "forecastrnn.models",
-    "RNNForecaster": "forecastrnn.models",
     "load_model": "forecastrnn.models",
-    "Naive": "forecastrnn.models",
-    "Naive2": "forecastrnn.models",
-    "SeasonalNaive": "forecastrnn.models",
-    "Drift": "forecastrnn.models",
-    "HistoricAverage": "forecastrnn.models",
-    "WindowAverage": "forecastrnn.models",
-    "ETS": "forecastrnn.models",
-    "ARIMA": "forecastrnn.models",
-    "AutoARIMA": "forecastrnn.models",
     "backtest": "forecastrnn.backtesting",
     "evaluate": "forecastrnn.metrics",
     "summarize": "forecastrnn.metrics",
-}
+} | dict.fromkeys(model_modules(), "forecastrnn.models")
+"""Each public name's module, imported on first use; every forecaster of the registry is here."""
 
-__all__ = [
-    "ARIMA",
-    "ETS",
-    "AutoARIMA",
-    "ConfigError",
-    "DataError",
-    "Drift",
-    "FilledValuesWarning",
-    "ForecastRNNError",
-    "GRUForecaster",
-    "HistoricAverage",
-    "LSTMForecaster",
-    "ModelFileError",
-    "Naive",
-    "Naive2",
-    "NotFittedError",
-    "RNNForecaster",
-    "SeasonalNaive",
-    "SeriesBuffer",
-    "SeriesScaler",
-    "TrainingError",
-    "WindowAverage",
-    "WindowIndex",
-    "__version__",
-    "backtest",
-    "evaluate",
-    "load_model",
-    "read_panel",
-    "summarize",
-]
+__all__ = ["ConfigError", "DataError", "ForecastRNNError", "ModelFileError", "NotFittedError", "TrainingError"]
+__all__ += ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,65 +1,36 @@
 """Forecasting models. Recurrent (global): :class:`LSTMForecaster`, :class:`GRUForecaster`,
 :class:`RNNForecaster`. Statistical (local, per series): :class:`Naive`, :class:`SeasonalNaive`,
-:class:`Drift`, :class:`HistoricAverage`, :class:`WindowAverage`, :class:`ETS`, :class:`ARIMA`,
-:class:`AutoARIMA`. Every model follows one contract (see :class:`BaseForecaster`)."""
+:class:`Drift`, :class:`HistoricAverage`, :class:`WindowAverage`, :class:`Naive2`, :class:`ETS`,
+:class:`ARIMA`, :class:`AutoARIMA`. Every model follows one contract (see :class:`BaseForecaster`);
+the forecasters are listed once, in the registry (``_registry.MODELS``)."""
 
 import importlib
 from typing import Any
 
-from ._base import BaseForecaster, clone
+from ._registry import model_modules
 
 _LAZY = {
-    "ARIMA": "_arima",
-    "AutoARIMA": "_arima",
-    "ETS": "_ets",
-    "LocalForecaster": "_local",
-    "Drift": "_naive",
-    "HistoricAverage": "_naive",
-    "Naive": "_naive",
-    "Naive2": "_naive",
-    "SeasonalNaive": "_naive",
-    "WindowAverage": "_naive",
-    "load_model": "_persistence",
-    "save_model": "_persistence",
-    "ForecastFallbackWarning": "_plausible",
-    "GRUForecaster": "_recurrent",
-    "LSTMForecaster": "_recurrent",
-    "RecurrentForecaster": "_recurrent",
-    "RNNForecaster": "_recurrent",
-    "ScalingChangeWarning": "_recurrent",
-}
-"""Each model's module, imported on first use: the recurrent models need torch but not
-statsmodels or scipy, the statistical ones the reverse."""
+    "BaseForecaster": "forecastrnn.models._base",
+    "clone": "forecastrnn.models._base",
+    "LocalForecaster": "forecastrnn.models._local",
+    "load_model": "forecastrnn.models._persistence",
+    "save_model": "forecastrnn.models._persistence",
+    "ForecastFallbackWarning": "forecastrnn.models._plausible",
+    "RecurrentForecaster": "forecastrnn.models._recurrent",
+    "ScalingChangeWarning": "forecastrnn.models._recurrent",
+} | model_modules()
+"""Each public name's module, imported on first use: the recurrent models need torch but not
+statsmodels or scipy, the statistical ones the reverse; even numpy waits (``forecastrnn --help``
+reads the registry through this package)."""
 
-__all__ = [
-    "ARIMA",
-    "ETS",
-    "AutoARIMA",
-    "BaseForecaster",
-    "Drift",
-    "ForecastFallbackWarning",
-    "GRUForecaster",
-    "HistoricAverage",
-    "LSTMForecaster",
-    "LocalForecaster",
-    "Naive",
-    "Naive2",
-    "RNNForecaster",
-    "RecurrentForecaster",
-    "ScalingChangeWarning",
-    "SeasonalNaive",
-    "WindowAverage",
-    "clone",
-    "load_model",
-    "save_model",
-]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'forecastrnn.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastrnn.backtesting import backtest
+from forecastrnn.backtesting import backtest, provenance
 from forecastrnn.datasets import load
 from forecastrnn.errors import ConfigError, DataError
 from forecastrnn.models import ETS, AutoARIMA, LSTMForecaster, Naive, SeasonalNaive
@@ -17,12 +17,17 @@ LUNGS = load("uk_lung_deaths")
 
 
 class RecordingNaive(Naive):
-    """Naive that remembers the length of every series it was fit on (serial runs only)."""
+    """Naive that remembers the length of every series it was fit on (serial runs only); the
+    backtest's warm-up fit on the first cutoff's first series is the first entry, left out here."""
 
     fits: ClassVar[list[int]] = []
 
     def _fit_series(self, y):
         RecordingNaive.fits.append(len(y))
+
+    @classmethod
+    def timed_fits(cls) -> list[int]:
+        return cls.fits[1:]
 
 
 def steps_panel(length: int = 20) -> pd.DataFrame:
@@ -37,26 +42,28 @@ def test_expanding_cutoffs_by_hand():
     assert (cv["y"] == cv["ds"]).all()
 
 
-def test_cutoffs_are_set_from_each_series_end():
+def test_per_series_cutoffs_are_set_from_each_series_end():
     panel = pd.concat([steps_panel(20), steps_panel(12).assign(unique_id="t")], ignore_index=True)
-    cv = backtest(panel, [Naive()], h=2, n_windows=2)
+    cv = backtest(panel, [Naive()], h=2, n_windows=2, cutoffs="per_series")
     assert cv.groupby("unique_id")["cutoff"].unique().map(list).to_dict() == {"s": [16, 18], "t": [8, 10]}
+    assert provenance(cv).mode == "per_series"
+    assert provenance(cv).skipped.empty
 
 
 def test_sliding_windows_fit_on_train_size_values():
     RecordingNaive.fits = []
     backtest(steps_panel(), [RecordingNaive()], h=3, n_windows=3, step=2, window="sliding", train_size=5)
-    assert RecordingNaive.fits == [5, 5, 5]
+    assert RecordingNaive.timed_fits() == [5, 5, 5]
     RecordingNaive.fits = []
     backtest(steps_panel(), [RecordingNaive()], h=3, n_windows=3, step=2)
-    assert RecordingNaive.fits == [13, 15, 17]
+    assert RecordingNaive.timed_fits() == [13, 15, 17]
 
 
 @pytest.mark.parametrize(("refit", "fits"), [(True, [13, 15, 17]), (False, [13]), (2, [13, 17])])
 def test_refit_policies(refit, fits):
     RecordingNaive.fits = []
     cv = backtest(steps_panel(), [RecordingNaive()], h=3, n_windows=3, step=2, refit=refit)
-    assert RecordingNaive.fits == fits
+    assert RecordingNaive.timed_fits() == fits
     assert cv["Naive"].tolist() == [13.0] * 3 + [15.0] * 3 + [17.0] * 3  # later cutoffs use the newer history
 
 
@@ -98,7 +105,11 @@ def test_intervals_where_models_have_them():
 
 def test_errors_name_what_to_change():
     with pytest.raises(DataError, match=r"1 series are too short .*\(need 33\): 's'"):
+        backtest(steps_panel(20), [Naive()], h=12, n_windows=2, step=10, min_train_size=11, cutoffs="per_series")
+    with pytest.raises(DataError, match=r"no series can be evaluated at any of the 2 cutoff\(s\).*'s'"):
         backtest(steps_panel(20), [Naive()], h=12, n_windows=2, step=10, min_train_size=11)
+    with pytest.raises(ConfigError, match=r"cutoffs='calendar' is not allowed"):
+        backtest(steps_panel(), [Naive()], h=2, cutoffs="calendar")
     with pytest.raises(ConfigError, match="needs train_size"):
         backtest(steps_panel(), [Naive()], h=2, window="sliding")
     with pytest.raises(ConfigError, match="share an output column"):

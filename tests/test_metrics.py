@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error
 
 from forecastrnn.metrics import (
+    MissingForecastWarning,
     coverage,
     error_by_step,
     evaluate,
@@ -15,6 +16,8 @@ from forecastrnn.metrics import (
     mae,
     mape,
     mase,
+    missing_forecasts,
+    naive2_forecasts,
     owa,
     rmse,
     rmsse,
@@ -104,9 +107,92 @@ def test_evaluate_and_summarize_report_nan_scales():
 def test_owa_and_error_by_step():
     cv, panel = _cv_and_panel()
     scores = evaluate(cv, panel, season_length=2, metrics=("smape", "mase"))
-    assert owa(scores)["SeasonalNaive"] == pytest.approx(1.0)
+    assert owa(scores, benchmark="SeasonalNaive")["SeasonalNaive"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="OWA needs smape and mase scores of the benchmark model 'Naive2'"):
+        owa(scores)
     steps = error_by_step(cv, ["Good"])
-    assert steps["Good"].tolist() == pytest.approx([0.5, 1.0, 0.25, 1.0])
+    assert steps["Good"].tolist() == pytest.approx([0.5, 1.0, 0.25, 1.0])  # mean of a's and k's (zero) errors
+
+
+def test_error_by_step_scaled_pools_series_of_different_scales():
+    cv, panel = _cv_and_panel()
+    steps = error_by_step(cv, ["Good"], panel, season_length=1)
+    # a's naive in-sample MAE up to the cutoff: |9-8|, |11-9|, |10-11| -> 4/3; k is constant: left out
+    assert steps["Good"].tolist() == pytest.approx([0.75, 1.5, 0.375, 1.5])
+    big = cv.assign(unique_id=cv["unique_id"] + "2")
+    big[["y", "Good"]] *= 1000
+    pooled = pd.concat([cv, big], ignore_index=True)
+    both = pd.concat([panel, panel.assign(unique_id=panel["unique_id"] + "2", y=panel["y"] * 1000)])
+    assert error_by_step(pooled, ["Good"], both, season_length=1)["Good"].tolist() == pytest.approx(
+        steps["Good"].tolist()
+    )  # the scale of a series does not weigh it
+
+
+def test_owa_is_the_ratio_of_panel_means_as_in_m4():
+    """M4: OWA = (sMAPE / sMAPE_Naive2 + MASE / MASE_Naive2) / 2, each the mean over the panel's
+    series, not a mean of per-series ratios."""
+    rows = [
+        ("s1", 0, "M", "smape", 10.0),
+        ("s1", 0, "Naive2", "smape", 20.0),
+        ("s2", 0, "M", "smape", 30.0),
+        ("s2", 0, "Naive2", "smape", 10.0),
+        ("s1", 0, "M", "mase", 1.0),
+        ("s1", 0, "Naive2", "mase", 2.0),
+        ("s2", 0, "M", "mase", 1.0),
+        ("s2", 0, "Naive2", "mase", 2.0),
+    ]
+    scores = pd.DataFrame(rows, columns=["unique_id", "cutoff", "model", "metric", "value"])
+    result = owa(scores)
+    assert result["M"] == pytest.approx(0.5 * (40 / 30 + 2 / 4))  # not 0.5 * ((0.5 + 3) / 2 + 0.5)
+    assert result["Naive2"] == pytest.approx(1.0)
+    lost = scores.copy()
+    lost.loc[(lost["unique_id"] == "s2") & (lost["model"] == "M"), "value"] = np.nan
+    assert owa(lost)["M"] == pytest.approx(0.5 * (10 / 20 + 1 / 2))  # compared on the windows both have
+
+
+def test_naive2_by_its_m4_definition_against_statsmodels():
+    """Naive2 for a seasonal quarterly series: the 90% autocorrelation test (from statsmodels'
+    acf) finds seasonality, the series is divided by its classical multiplicative seasonal
+    factors (statsmodels' seasonal_decompose), forecast by its last adjusted value, reseasonalised."""
+    from statsmodels.tsa.seasonal import seasonal_decompose
+    from statsmodels.tsa.stattools import acf
+
+    m, n, h = 4, 24, 4
+    t = np.arange(n + h)
+    values = (100 + 2 * t) * np.tile([0.8, 1.1, 1.3, 0.8], (n + h) // m) + np.random.default_rng(1).normal(0, 2, n + h)
+    panel = pd.DataFrame({"unique_id": "q", "ds": t, "y": values})
+    history = values[:n]
+    r = acf(history, nlags=m, fft=False)[1:]
+    assert abs(r[m - 1]) > 1.645 * np.sqrt((1 + 2 * np.sum(r[: m - 1] ** 2)) / n)  # seasonal by the M4 test
+    factors = seasonal_decompose(history, model="multiplicative", period=m).seasonal
+    expected = history[-1] / factors[-1] * factors[t[n : n + h] % m]
+    cv = pd.DataFrame({"unique_id": "q", "ds": t[n:], "cutoff": n - 1, "y": values[n:]})
+    forecast = naive2_forecasts(cv, panel, season_length=m)
+    np.testing.assert_allclose(forecast.to_numpy(), expected, rtol=1e-10)
+
+    flat = panel.assign(y=100 + np.random.default_rng(2).normal(0, 1, n + h))  # no seasonality: plain naive
+    assert (naive2_forecasts(cv, flat, season_length=m) == flat["y"].iloc[n - 1]).all()
+
+
+def test_missing_forecasts_are_scored_nan_and_named():
+    actual = np.array([10.0, 12.0, 9.0])
+    holes = np.array([11.0, np.nan, 9.0])
+    for metric in (mae, rmse, mape, smape):
+        assert np.isnan(metric(actual, holes)), metric.__name__
+    assert np.isnan(mase(actual, holes, history=HISTORY, season_length=2))
+    assert np.isnan(rmsse(actual, holes, history=HISTORY, season_length=2))
+    assert np.isnan(smape(np.array([0.0]), np.array([np.nan])))  # never the perfect 0 of 0/0
+    assert smape(np.array([0.0, 2.0]), np.array([0.0, 2.0])) == 0.0
+    assert np.isnan(coverage(actual, holes, lower=holes - 1, upper=holes + 1))
+
+    cv, panel = _cv_and_panel()
+    cv.loc[1, "Good"] = np.nan
+    with pytest.warns(MissingForecastWarning, match=r"1 forecast\(s\) missing .*Good for 'a' after cutoff 4 at 6"):
+        scores = evaluate(cv, panel, season_length=2, metrics=("mae", "smape"))
+    assert scores.query("model == 'Good' and unique_id == 'a'")["value"].isna().all()
+    assert scores.query("model == 'SeasonalNaive'")["value"].notna().all()
+    missing = missing_forecasts(cv)
+    assert missing.to_dict("records") == [{"model": "Good", "unique_id": "a", "cutoff": 4, "ds": 6}]
 
 
 def test_squared_scores_do_not_overflow_on_huge_values():

@@ -276,7 +276,7 @@ TAMPERED_CONFIGS = {
     ),
     "strategy mismatch": (lambda c: c["params"].update(strategy="direct"), r"tensor network0.decoder.* is not a weig"),
     "seasonal shape": (lambda c: c["state"]["front_end"].update(seasonal=[[0.0]]), r"state.front_end is not usable"),
-    "season mismatch": (lambda c: c["state"]["front_end"].update(season_length=4), r"state.front_end does not match"),
+    "season mismatch": (lambda c: c["state"]["front_end"].update(season_lengths=[12, 24]), r"front_end does not match"),
     "NaN statistic": (lambda c: c["state"]["front_end"]["loc"].__setitem__(0, float("nan")), r"NaN is not a number"),
     "zero scale": (lambda c: c["state"]["front_end"]["scale"].__setitem__(0, 0.0), r"scale <= 0"),
     "text log flag": (lambda c: c["state"]["front_end"]["log"].__setitem__(0, "no"), r"state.front_end does not match"),

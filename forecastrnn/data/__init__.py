@@ -5,7 +5,7 @@ assume a panel sorted by (``unique_id``, ``ds``), without duplicates, with finit
 frequency (``panel.attrs['freq']``).
 """
 
-from ._calendar import forecast_times, season_length_for, step_numbers
+from ._calendar import forecast_times, season_length_for, season_lengths_for, step_numbers
 from ._frequency import Freq, describe_freq, format_time
 from ._missing import MISSING_POLICIES, FilledValuesWarning
 from ._panel import check_min_length, describe_panel, panel_freq, read_panel
@@ -22,5 +22,6 @@ __all__ = [
     "panel_freq",
     "read_panel",
     "season_length_for",
+    "season_lengths_for",
     "step_numbers",
 ]

@@ -46,6 +46,19 @@ def season_length_for(freq: Freq) -> int:
     return _SEASON_BY_CODE.get(offset.rule_code.split("-")[0], 1)
 
 
+def season_lengths_for(freq: Freq) -> tuple[int, ...]:
+    """Every season of a frequency, shortest first: the day and the week for data recorded
+    several times a day (hourly: 24 and 168), which both shape schedules and demand; the one
+    season of :func:`season_length_for` otherwise."""
+    season = season_length_for(freq)
+    if isinstance(freq, int) or season <= 1:
+        return (season,)
+    step = _fixed_step(freq)
+    if step is not None and step < pd.Timedelta(days=1):
+        return (season, 7 * season)
+    return (season,)
+
+
 def forecast_times(lasts: pd.Index, freq: Freq, horizon: int) -> pd.Index:
     """The ``horizon`` timestamps (or integer steps) after each of ``lasts``, series after series
     (``len(lasts) * horizon`` values): ``lasts[i] + k * freq`` for k = 1..horizon."""

@@ -274,13 +274,21 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
         front = FrontEnd.from_dict(state["front_end"])
     except ModelFileError as exc:
         raise _damaged(path, "state.front_end", f"is not usable ({str(exc).rstrip('.')})") from None
-    model.season_length_ = state["season_length"]
+    lengths = state.get("season_lengths", [state["season_length"]])
+    if not (
+        isinstance(lengths, list)
+        and lengths
+        and all(_is_a(m, int) and 1 <= m <= MAX_SIZE for m in lengths)
+        and lengths[0] == state["season_length"]
+    ):
+        raise _damaged(path, "state.season_lengths", "should list whole season lengths, the first being season_length")
+    model.season_length_, model.season_lengths_ = state["season_length"], tuple(lengths)
     fresh = model._new_front_end()  # the settings a fit with these parameters gives
     agrees = (
         front.log_.size == len(ids)
-        and front.seasonal_.shape[1] == (front.season_length if front.deseasonalize else 1)
-        and (front.season_length, front.deseasonalize, front.scaler_name)
-        == (fresh.season_length, fresh.deseasonalize, fresh.scaler_name)
+        and front.seasonal_.shape[1] == (max(front.season_lengths) if front.deseasonalize else 1)
+        and (front.season_lengths, front.deseasonalize, front.scaler_name)
+        == (fresh.season_lengths, fresh.deseasonalize, fresh.scaler_name)
         and all(isinstance(flag, bool) for flag in state["front_end"]["log"])
     )
     if not agrees:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data import forecast_times, panel_freq, read_panel, season_length_for, step_numbers
+from ..data import forecast_times, panel_freq, read_panel, season_lengths_for, step_numbers
 from ..errors import ConfigError, DataError, ModelFileError
 from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
@@ -217,7 +217,8 @@ class RecurrentForecaster(BaseForecaster):
         )
 
     def _resolve_sizes(self, freq: Any) -> None:
-        self.season_length_ = self.season_length or season_length_for(freq)
+        self.season_lengths_ = (self.season_length,) if self.season_length else season_lengths_for(freq)
+        self.season_length_ = self.season_lengths_[0]
         self.horizon_ = self.horizon or max(self.season_length_, 1)
         self.input_size_ = self.input_size or 3 * max(self.season_length_, self.horizon_)
         self.validation_size_ = int(self.validation_size)
@@ -319,8 +320,12 @@ class RecurrentForecaster(BaseForecaster):
     def _deseasonalizes(self, member: int) -> bool:
         """Whether ensemble member ``member`` sees deseasonalised values: every member with
         ``deseasonalize=True``, none with False; with ``"both"`` the even members do and the
-        odd ones see the seasonal values as they are."""
-        return self.deseasonalize is True or (self.deseasonalize == "both" and member % 2 == 0)
+        odd ones see the seasonal values as they are, if their input window holds a whole cycle
+        of the longest season (else a network cannot learn that season from its input: on
+        hourly data with a weekly cycle every member sees deseasonalised values)."""
+        if self.deseasonalize != "both":
+            return bool(self.deseasonalize)
+        return member % 2 == 0 or self.input_size_ < max(self.season_lengths_)
 
     def _padded_tensor(
         self, front: FrontEnd, buffer: SeriesBuffer, steps: np.ndarray, device: torch.device
@@ -369,7 +374,7 @@ class RecurrentForecaster(BaseForecaster):
         return network, history
 
     def _new_front_end(self) -> FrontEnd:
-        return FrontEnd(self.scaler, self.season_length_, self.deseasonalize is not False)
+        return FrontEnd(self.scaler, self.season_lengths_, self.deseasonalize is not False)
 
     def _new_network(self) -> RecurrentNetwork:
         return RecurrentNetwork(
@@ -453,7 +458,8 @@ class RecurrentForecaster(BaseForecaster):
         positive = np.ones(buffer.ids.size, dtype=bool)
         np.logical_and.at(positive, np.repeat(np.arange(buffer.ids.size), buffer.lengths), buffer.values > 0)
         log = np.where(known >= 0, self.front_end_.log_[known], positive)
-        front = self._new_front_end().fit(buffer, steps, log=log)
+        profiles = [self.front_end_.profiles_[i] if i >= 0 else None for i in known]
+        front = self._new_front_end().fit(buffer, steps, log=log, profiles=profiles)
         if front.log_dropped_.size:
             changed = buffer.ids[front.log_dropped_].tolist()
             warnings.warn(
@@ -549,6 +555,7 @@ class RecurrentForecaster(BaseForecaster):
         state = {
             "freq": self.freq_,
             "season_length": self.season_length_,
+            "season_lengths": list(self.season_lengths_),
             "horizon": self.horizon_,
             "input_size": self.input_size_,
             "validation_size": self.validation_size_,
@@ -567,6 +574,7 @@ class RecurrentForecaster(BaseForecaster):
     def _set_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         self.freq_ = state["freq"]
         self.season_length_ = int(state["season_length"])
+        self.season_lengths_ = tuple(int(m) for m in state.get("season_lengths", [self.season_length_]))
         self.horizon_ = int(state["horizon"])
         self.input_size_ = int(state["input_size"])
         self.validation_size_ = int(state["validation_size"])

@@ -298,6 +298,26 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
         raise _damaged(path, "state.front_end", "holds statistics that are not finite (or a scale <= 0)")
 
 
+_SERIES_TENSORS = ("tail_values", "last_steps", "conformal_scores", "conformal_scales")
+
+
+def _check_conformal(model: Any, n: int, tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Conformal scores and scales present exactly when params.conformal_windows > 0, of sane shapes."""
+    scores, scales = tensors.get("conformal_scores"), tensors.get("conformal_scales")
+    if not model.conformal_windows:
+        if scores is not None or scales is not None:
+            raise _damaged(path, "tensor conformal_scores", "is there, but params.conformal_windows is 0")
+        return
+    if scores is None or not scores.is_floating_point() or scores.ndim != 2 or scores.shape[1] > MAX_SIZE:
+        raise _damaged(path, "tensor conformal_scores", "should hold scores by window (rows) and step (columns)")
+    if torch.isinf(scores).any() or (scores < 0).any():
+        raise _damaged(path, "tensor conformal_scores", "holds negative or infinite scores")
+    if scales is None or not scales.is_floating_point() or tuple(scales.shape) != (n,):
+        raise _damaged(path, "tensor conformal_scales", f"should hold {n} scales, one per series")
+    if not (torch.isfinite(scales).all() and (scales > 0).all()):
+        raise _damaged(path, "tensor conformal_scales", "holds scales that are not finite and positive")
+
+
 def _check_tensors(model: Any, state: dict[str, Any], tensors: dict[str, torch.Tensor], path: Path) -> None:
     """Every tensor present, of the shape the configuration implies, and finite (padding aside)."""
     n, width = len(state["ids"]), state["input_size"]
@@ -314,7 +334,8 @@ def _check_tensors(model: Any, state: dict[str, Any], tensors: dict[str, torch.T
         )
     if steps is None or steps.dtype != torch.int64 or tuple(steps.shape) != (n,):
         raise _damaged(path, "tensor last_steps", f"should hold {n} whole numbers (int64)")
-    weights = {key: tensor for key, tensor in tensors.items() if key not in ("tail_values", "last_steps")}
+    _check_conformal(model, n, tensors, path)
+    weights = {key: tensor for key, tensor in tensors.items() if key not in _SERIES_TENSORS}
     members = {key.split(".", 1)[0] for key in weights}
     if members != {f"network{i}" for i in range(len(members))} or len(members) != model.n_models:
         raise _damaged(path, "network tensors", f"are not those of {model.n_models} networks (params.n_models)")

@@ -13,6 +13,7 @@ from ..data import forecast_times, panel_freq, read_panel, season_lengths_for, s
 from ..errors import ConfigError, DataError, ModelFileError
 from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster
+from ._conformal import calibration_scores, halfwidths, series_scales
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
 from ._plausible import ForecastFallbackWarning, plausible_bands, with_notes
@@ -102,7 +103,6 @@ class RecurrentForecaster(BaseForecaster):
     """
 
     cell: ClassVar[str] = "lstm"
-    supports_intervals: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -132,6 +132,7 @@ class RecurrentForecaster(BaseForecaster):
         sampling: str = "series",
         retrain_full: bool = True,
         n_models: int = 2,
+        conformal_windows: int = 0,
         random_state: int = 0,
         device: str = "auto",
         alias: str | None = None,
@@ -161,6 +162,7 @@ class RecurrentForecaster(BaseForecaster):
         self.sampling = sampling
         self.retrain_full = retrain_full
         self.n_models = n_models
+        self.conformal_windows = conformal_windows
         self.random_state = random_state
         self.device = device
         self.alias = alias
@@ -173,6 +175,12 @@ class RecurrentForecaster(BaseForecaster):
         for name in ("horizon", "input_size", "season_length"):
             value = getattr(self, name)
             _require(name, value, value is None or _positive_int(value), "None (automatic) or a whole number >= 1")
+        _require(
+            "conformal_windows",
+            self.conformal_windows,
+            _whole(self.conformal_windows) and self.conformal_windows >= 0,
+            "a whole number >= 0 (0: no prediction intervals)",
+        )
         valid = self.validation_size
         _require(
             "validation_size",
@@ -314,6 +322,7 @@ class RecurrentForecaster(BaseForecaster):
                         network, history = self._train_one(seed, full_values, full_set, None, config, relay)
                         self.history_ += [dict(record, model=member, phase="full") for record in history]
             self.networks_.append(network)
+        self._calibrate(panel)
         self.is_fitted_ = True
         return self
 
@@ -423,10 +432,7 @@ class RecurrentForecaster(BaseForecaster):
                 f"horizon={h}, or use strategy='recursive' or 'seq2seq', which can run past it."
             )
         if level:
-            raise ConfigError(
-                f"prediction intervals are not available for {type(self).__name__} yet; predict without level, "
-                "or use a statistical model (ETS, ARIMA) for intervals."
-            )
+            self._check_intervals(h)
         if history is None:
             ids, front, tails, last_steps, lasts = (
                 self.ids_,
@@ -439,13 +445,56 @@ class RecurrentForecaster(BaseForecaster):
             ids, front, tails, last_steps, lasts = self._from_history(history)
         forecasts = self._forecast(front, tails, last_steps, h)
         forecasts = self._replace_implausible(ids, forecasts, tails)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "unique_id": np.repeat(ids, h),
                 "ds": forecast_times(lasts, self.freq_, h),
                 self.column: forecasts.ravel(),
             }
         )
+        if level:
+            scales = self.conformal_scales_ if history is None else self._history_scales(history)
+            widths = halfwidths(self.conformal_scores_, tuple(level), h)
+            floor = np.where(front.nonnegative_, 0.0, -np.inf)[:, None]
+            for row, lvl in enumerate(level):
+                half = scales[:, None] * widths[row][None, :]
+                frame[f"{self.column}-lo-{lvl}"] = np.maximum(forecasts - half, floor).ravel()
+                frame[f"{self.column}-hi-{lvl}"] = (forecasts + half).ravel()
+        return frame
+
+    @property
+    def supports_intervals(self) -> bool:  # type: ignore[override]
+        """Whether ``predict(level=...)`` gives intervals: when fit with ``conformal_windows`` > 0."""
+        return bool(self.conformal_windows)
+
+    def _check_intervals(self, h: int) -> None:
+        scores = getattr(self, "conformal_scores_", None)
+        if scores is None:
+            raise ConfigError(
+                f"this {type(self).__name__} was fit without prediction intervals; fit it with conformal_windows=3 "
+                "(or more) for conformal intervals (it trains one more copy of the model), or predict without level."
+            )
+        if h > scores.shape[1]:
+            raise ConfigError(
+                f"h={h} is longer than the {scores.shape[1]} steps the intervals were calibrated for; predict at most "
+                f"{scores.shape[1]} steps with level, or refit with horizon={h}."
+            )
+
+    def _calibrate(self, panel: pd.DataFrame) -> None:
+        """Conformal scores from a copy trained without each series' last windows (see ``_conformal``)."""
+        self.conformal_scores_, self.conformal_scales_ = None, None
+        if not self.conformal_windows:
+            return
+        calibrator = self.clone().set_params(conformal_windows=0, horizon=self.horizon_, input_size=self.input_size_)
+        self.conformal_scores_ = calibration_scores(
+            calibrator, panel, n_windows=int(self.conformal_windows), h=self.horizon_, season_length=self.season_length_
+        )
+        self.conformal_scales_ = self._history_scales(panel)
+
+    def _history_scales(self, panel: pd.DataFrame) -> np.ndarray:
+        panel = read_panel(panel, freq=self.freq_, sort=True)
+        buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
+        return series_scales(buffer.values, buffer.offsets, self.season_length_)
 
     def _from_history(self, history: pd.DataFrame) -> tuple[Any, ...]:
         freq = history.attrs.get("freq", self.freq_)
@@ -566,6 +615,9 @@ class RecurrentForecaster(BaseForecaster):
             "fallbacks": [[_plain(uid), why] for uid, why in self.fallbacks_.items()],
         }
         tensors = {"tail_values": torch.as_tensor(self.tail_values_), "last_steps": torch.as_tensor(self.last_steps_)}
+        if self.conformal_scores_ is not None:
+            tensors["conformal_scores"] = torch.as_tensor(self.conformal_scores_)
+            tensors["conformal_scales"] = torch.as_tensor(self.conformal_scales_)
         for member, network in enumerate(self.networks_):
             for key, tensor in network.state_dict().items():
                 tensors[f"network{member}.{key}"] = tensor.detach().cpu().contiguous()
@@ -587,6 +639,10 @@ class RecurrentForecaster(BaseForecaster):
         self.fallbacks_ = {uid: why for uid, why in state["fallbacks"]}
         self.tail_values_ = tensors["tail_values"].numpy().astype(np.float64)
         self.last_steps_ = tensors["last_steps"].numpy().astype(np.int64)
+        self.conformal_scores_, self.conformal_scales_ = None, None
+        if "conformal_scores" in tensors:
+            self.conformal_scores_ = tensors["conformal_scores"].numpy().astype(np.float64)
+            self.conformal_scales_ = tensors["conformal_scales"].numpy().astype(np.float64)
         device = resolve_device(self.device)
         self.networks_ = []
         for member in range(int(self.n_models)):

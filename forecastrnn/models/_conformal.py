@@ -1,0 +1,95 @@
+"""Conformal prediction intervals from a model's own rolling-origin errors on its training data.
+
+Split conformal prediction (as statsforecast's and NeuralForecast's ``ConformalIntervals``),
+made to work on panels of series of any scale. At ``fit``, a copy of the model is trained on
+each series less its last ``n_windows x h`` values, then forecasts ``h`` steps from each of
+``n_windows`` origins ``h`` apart in that held-out part, from the data before each origin only.
+Each absolute error, divided by its series' scale (the in-sample mean absolute error of
+seasonal naive before the origin, the MASE scale), is a conformity score. Scores are pooled
+across series, one pool per horizon step, since one series gives too few scores for a 95%
+quantile (the pool is per series only in name when the panel has one series). At ``predict``
+the interval of level L at step k is the point forecast plus and minus the
+ceil((n + 1) L / 100)-th smallest of the n scores of step k (the finite-sample conformal
+quantile; the largest when n is too small), times the series' scale on the forecast's own
+history.
+
+What it promises: if the scaled errors of the future are exchangeable with the calibration
+ones (the same model quality as on the series' recent past, across the panel), coverage of the
+L% interval, pooled over series and steps, is at least L%. It does not promise coverage for
+each series, and a level needs at least 100 / (100 - L) - 1 scores per step (19 for 95%)
+before its interval is anything but the widest error seen.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+
+def series_scales(values: np.ndarray, offsets: np.ndarray, season_length: int) -> np.ndarray:
+    """Per series: mean absolute error of seasonal naive (lag ``season_length``; lag 1 when the
+    series holds no two seasons), falling back to the mean absolute value, then 1, so that every
+    scale is finite and positive."""
+    scales = np.ones(offsets.size - 1)
+    for i in range(offsets.size - 1):
+        y = values[offsets[i] : offsets[i + 1]]
+        lag = season_length if season_length > 1 and y.size > season_length else 1
+        candidates = (np.mean(np.abs(y[lag:] - y[:-lag])) if y.size > lag else np.nan, np.mean(np.abs(y)))
+        scales[i] = next((c for c in candidates if np.isfinite(c) and c > 0), 1.0)
+    return scales
+
+
+def _panel_scales(panel: pd.DataFrame, season_length: int) -> pd.Series:
+    lengths = panel.groupby("unique_id", sort=False).size()
+    offsets = np.r_[0, np.cumsum(lengths.to_numpy())]
+    return pd.Series(series_scales(panel["y"].to_numpy(np.float64), offsets, season_length), index=lengths.index)
+
+
+def calibration_scores(model: Any, panel: pd.DataFrame, *, n_windows: int, h: int, season_length: int) -> np.ndarray:
+    """Scaled absolute errors (rows: series and windows; columns: horizon steps 1..h) of
+    ``model`` (unfitted; fit here once on the data before the first window, then forecasting
+    the later windows from their newer history without training again). ``panel`` is sorted
+    by series and time. Series too short to hold the windows after 2 values are left out;
+    DataError if none is long enough."""
+    position = panel.groupby("unique_id", sort=False).cumcount().to_numpy()
+    length = panel.groupby("unique_id", sort=False)["y"].transform("size").to_numpy()
+    usable = length >= n_windows * h + 2
+    if not usable.any():
+        raise DataError(
+            f"no series is long enough to calibrate intervals on {n_windows} window(s) of {h} steps "
+            f"(each needs at least {n_windows * h + 2} values); lower conformal_windows or the horizon."
+        )
+    panel, position, length = panel[usable], position[usable], length[usable]
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the calibration copy's fallbacks are not the user's forecast
+        for window in range(n_windows):
+            cut = length - (n_windows - window) * h
+            history = panel[position < cut].reset_index(drop=True)
+            history.attrs = dict(panel.attrs)
+            if window == 0:
+                model.fit(history)
+            forecast = model.predict(h, history=history)
+            actual = panel[(position >= cut) & (position < cut + h)]
+            merged = actual.merge(forecast, on=["unique_id", "ds"], how="left")
+            errors = (merged["y"] - merged[model.column]).abs().to_numpy().reshape(-1, h)
+            scales = _panel_scales(history, season_length).reindex(merged["unique_id"].iloc[::h]).to_numpy()
+            rows.append(errors / scales[:, None])
+    return np.vstack(rows)
+
+
+def halfwidths(scores: np.ndarray, levels: tuple[int, ...], h: int) -> np.ndarray:
+    """Conformal quantiles of the scores, one row per level, one column per step 1..h."""
+    widths = np.empty((len(levels), h))
+    for k in range(h):
+        column = np.sort(scores[:, k][np.isfinite(scores[:, k])])
+        n = column.size
+        for row, level in enumerate(levels):
+            rank = int(np.ceil((n + 1) * level / 100))
+            widths[row, k] = column[min(rank, n) - 1] if n else np.nan
+    return widths

@@ -25,7 +25,21 @@ class Window(str, Enum):
     sliding = "sliding"
 
 
+class Cutoffs(str, Enum):
+    aligned = "aligned"
+    per_series = "per-series"
+
+
 Windows = Annotated[int, typer.Option("--windows", min=1, help="Number of forecast origins (cutoffs) per series.")]
+CutoffsOption = Annotated[
+    Cutoffs,
+    typer.Option(
+        "--cutoffs",
+        help="aligned: the same calendar cutoffs for every series, counted back from the panel's end (series "
+        "that end earlier are skipped where they have no values, and reported); per-series: counted back from "
+        "each series' own end.",
+    ),
+]
 Step = Annotated[int | None, typer.Option(min=1, help="Steps between cutoffs (default: the horizon).")]
 Refit = Annotated[str, typer.Option(help="Refit at every cutoff (yes), only the first (no), or every k-th (k).")]
 WindowOption = Annotated[Window, typer.Option("--window", help="Training window: expanding or sliding.")]
@@ -60,6 +74,7 @@ def run_backtest(
     refit: str,
     window: Window,
     train_size: int | None,
+    cutoffs: Cutoffs,
     report: Path | None,
     scores: Path | None,
     output: Path | None,
@@ -74,7 +89,6 @@ def run_backtest(
     """Backtest, print the aggregate table, write what was asked for."""
     from forecastrnn.backtesting import backtest
     from forecastrnn.data import season_length_for
-    from forecastrnn.metrics import evaluate
     from forecastrnn.report import BacktestReport, write_report
 
     refit_policy = parse_refit(refit)
@@ -103,6 +117,7 @@ def run_backtest(
             train_size=train_size,
             refit=refit_policy,
             level=tuple(level),
+            cutoffs=cutoffs.value.replace("-", "_"),
             n_jobs=n_jobs,
             callback=lambda event: update(f"{event['model']}: cutoff {event['window']}/{event['n_windows']}", 1),
         )
@@ -112,6 +127,7 @@ def run_backtest(
         "step": step or horizon,
         "window": window.value,
         "refit": refit_policy,
+        "cutoffs": cutoffs.value,
         "seed": seed,
         "season_length": season,
     }
@@ -128,15 +144,12 @@ def run_backtest(
         level=tuple(level),
         filled=panel.attrs["filled"],
     )
+    _note_skipped(cv, cutoffs)
     if report is not None:
         write_report(summary, report)
         typer.echo(f"Wrote the report to {report}", err=True)
     if scores is not None:
-        write_frame(
-            evaluate(cv, panel, season_length=season, models=[m.column for m in models], level=tuple(level)),
-            scores,
-            "--scores",
-        )
+        write_frame(summary.scores, scores, "--scores")
         typer.echo(f"Wrote the scores to {scores}", err=True)
     if output is not None:
         write_frame(cv, output)
@@ -150,6 +163,20 @@ def run_backtest(
     )
 
 
+def _note_skipped(cv: Any, cutoffs: Cutoffs) -> None:
+    """One stderr line when series were skipped or partly evaluated at some cutoffs. (Fallbacks
+    are one warning line per model from the backtest itself; missing forecasts one from the
+    scoring.)"""
+    from forecastrnn.backtesting import provenance
+
+    line = provenance(cv).skipped_line()
+    if line:
+        hint = (
+            " Use --cutoffs per-series to count back from each series' own end." if cutoffs is Cutoffs.aligned else ""
+        )
+        typer.echo(f"Note: {line}.{hint}", err=True)
+
+
 @handle_errors
 def backtest_command(
     data: o.Data,
@@ -160,6 +187,7 @@ def backtest_command(
     refit: Refit = "yes",
     window: WindowOption = Window.expanding,
     train_size: TrainSize = None,
+    cutoffs: CutoffsOption = Cutoffs.aligned,
     level: o.Levels = [],  # noqa: B006
     report: Report = None,
     scores: Scores = None,
@@ -191,7 +219,8 @@ def backtest_command(
     as_json: o.Json = False,
 ) -> None:
     """Rolling-origin backtest of the models on DATA: every model at every cutoff sees only the
-    data up to it. Prints mean MASE, sMAPE, MAE, RMSE per model; --report writes tables and plots.
+    data up to it. Prints mean MASE and sMAPE per model (MAE and RMSE for a single series), MASE
+    relative to seasonal naive and OWA against Naive2 (M4); --report writes tables and plots.
 
     Examples:
 
@@ -210,6 +239,7 @@ def backtest_command(
         refit=refit,
         window=window,
         train_size=train_size,
+        cutoffs=cutoffs,
         report=report,
         scores=scores,
         output=output,
@@ -228,6 +258,7 @@ def benchmark_command(
     data: o.Data,
     horizon: o.Horizon = None,
     windows: Windows = 1,
+    cutoffs: CutoffsOption = Cutoffs.aligned,
     report: Report = None,
     scores: Scores = None,
     season_length: o.SeasonLength = None,
@@ -254,6 +285,7 @@ def benchmark_command(
         refit="yes",
         window=Window.expanding,
         train_size=None,
+        cutoffs=cutoffs,
         report=report,
         scores=scores,
         output=None,

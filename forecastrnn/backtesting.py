@@ -61,16 +61,19 @@ def aligned_cutoffs(last: Any, freq: str | int, *, h: int, n_windows: int, step:
 class Provenance:
     """What happened inside every fit of a backtest, one tidy frame per kind of event.
 
-    - ``fallbacks``: ``model, cutoff, unique_id, reason`` (from each fitted ``fallbacks_``)
-    - ``specs``: ``model, cutoff, unique_id, spec`` (e.g. ``ARIMA(0,1,1)(0,1,1)[12]``, where the
-      model chooses one)
-    - ``warnings``: ``model, cutoff, warning, count`` (library warnings collected in ``warnings_``)
-    - ``training``: ``model, cutoff, seed`` and each network's history record (losses, gradient
-      norm before clipping, clipping rate per evaluation)
+    ``window`` numbers the backtest's windows from 1 (oldest); with per-series cutoffs the
+    model-level frames (warnings, training, seconds) have no single ``cutoff`` (None).
+
+    - ``fallbacks``: ``model, window, cutoff, unique_id, reason`` (each fitted ``fallbacks_``)
+    - ``specs``: ``model, window, cutoff, unique_id, spec`` (e.g. ``ARIMA(0,1,1)(0,1,1)[12]``,
+      where the model chooses one)
+    - ``warnings``: ``model, window, cutoff, warning, count`` (library warnings in ``warnings_``)
+    - ``training``: ``model, window, cutoff, network`` (the ensemble member) and each network's
+      history record (``phase``, ``step``, losses, gradient norm before clipping, clipping rate)
     - ``missing``: ``model, cutoff, unique_id, ds``: forecasts a model left missing (NaN)
     - ``skipped``: ``cutoff, unique_id, reason, evaluated``: series left out at a cutoff
       (``evaluated=False``) or evaluated on fewer than ``h`` values (``True``)
-    - ``seconds``: ``model, cutoff, seconds``: fit and predict time after a warm-up
+    - ``seconds``: ``model, window, cutoff, seconds``: fit and predict time after a warm-up
     - ``mode``: ``"aligned"`` or ``"per_series"``
 
     The frames are shared, not copied, when pandas copies the cv frame's ``attrs``: treat
@@ -387,32 +390,43 @@ def _provenance(
     """Gather each model's records per cutoff into tidy frames."""
     fallbacks, specs, warned, training, seconds = [], [], [], [], []
     for column, per_window in records.items():
-        for (_, frame), record, spent in zip(windows, per_window, timings[column], strict=True):
+        for number, ((_, frame), record, spent) in enumerate(zip(windows, per_window, timings[column], strict=True)):
+            window = number + 1
             cutoff = frame["cutoff"].iloc[0] if mode == "aligned" else None
             cut_of = frame.groupby("unique_id", sort=False)["cutoff"].first()
-            fallbacks += [(column, cut_of.get(uid, cutoff), uid, why) for uid, why in record["fallbacks"].items()]
-            specs += [(column, cut_of.get(uid, cutoff), uid, spec) for uid, spec in record["specs"].items()]
-            warned += [(column, cutoff, text, count) for text, count in record["warnings"].items()]
-            training += [dict(entry, model=column, cutoff=cutoff) for entry in record["history"]]
-            seconds.append((column, cutoff, spent))
+            fallbacks += [
+                (column, window, cut_of.get(uid, cutoff), uid, why) for uid, why in record["fallbacks"].items()
+            ]
+            specs += [(column, window, cut_of.get(uid, cutoff), uid, spec) for uid, spec in record["specs"].items()]
+            warned += [(column, window, cutoff, text, count) for text, count in record["warnings"].items()]
+            training += [_history_row(entry, column, window, cutoff) for entry in record["history"]]
+            seconds.append((column, window, cutoff, spent))
     missing = []
     for model in models:
         lost = cv[cv[model.column].isna()]
         missing += list(zip([model.column] * len(lost), lost["cutoff"], lost["unique_id"], lost["ds"], strict=True))
     history = pd.DataFrame(training)
     if len(history):
-        history = history[["model", "cutoff", *[c for c in history.columns if c not in ("model", "cutoff")]]]
+        first = ["model", "window", "cutoff"]
+        history = history[[*first, *[c for c in history.columns if c not in first]]]
     return Provenance(
-        fallbacks=pd.DataFrame(fallbacks, columns=["model", "cutoff", "unique_id", "reason"]),
-        specs=pd.DataFrame(specs, columns=["model", "cutoff", "unique_id", "spec"]),
-        warnings=pd.DataFrame(warned, columns=["model", "cutoff", "warning", "count"]),
+        fallbacks=pd.DataFrame(fallbacks, columns=["model", "window", "cutoff", "unique_id", "reason"]),
+        specs=pd.DataFrame(specs, columns=["model", "window", "cutoff", "unique_id", "spec"]),
+        warnings=pd.DataFrame(warned, columns=["model", "window", "cutoff", "warning", "count"]),
         training=history,
         missing=pd.DataFrame(missing, columns=["model", "cutoff", "unique_id", "ds"]),
         skipped=skipped,
-        seconds=pd.DataFrame(seconds, columns=["model", "cutoff", "seconds"]),
+        seconds=pd.DataFrame(seconds, columns=["model", "window", "cutoff", "seconds"]),
         mode=mode,
         seeds={m.column: int(m.random_state) for m in models if isinstance(getattr(m, "random_state", None), int)},
     )
+
+
+def _history_row(entry: dict[str, Any], column: str, window: int, cutoff: Any) -> dict[str, Any]:
+    """A network's history record under its model column, window and cutoff; the record's own
+    ``model`` (the ensemble member) becomes ``network``."""
+    row = {"network" if key == "model" else key: value for key, value in entry.items()}
+    return dict(row, model=column, window=window, cutoff=cutoff)
 
 
 def _warn_fallbacks(found: Provenance) -> None:

@@ -8,18 +8,25 @@ number of parameters), and grows with the horizon as the method's theory says.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
-from ._local import Forecast, LocalForecaster, normal_interval
+from ..errors import ConfigError, DataError
+from ._local import Forecast, LocalForecaster, SeriesArrays, _warning_text, normal_interval
+from ._plausible import band_text
 
 
-def _residual_sigma(residuals: np.ndarray, n_params: int = 0) -> float:
-    residuals = residuals[np.isfinite(residuals)]
-    dof = residuals.size - n_params
-    return float(np.sqrt(np.sum(residuals**2) / dof)) if dof > 0 else float("nan")
+def _residual_sigma(residuals: np.ndarray, n_params: int = 0) -> np.ndarray:
+    """Per row (the last axis), sqrt of the sum of squared finite residuals over their count
+    minus ``n_params``; NaN where that count is not positive."""
+    finite = np.isfinite(residuals)
+    dof = finite.sum(axis=-1) - n_params
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma = np.sqrt(np.sum(np.where(finite, residuals, 0.0) ** 2, axis=-1) / dof)
+    return np.where(dof > 0, sigma, np.nan)
 
 
 class _Simple(LocalForecaster):
@@ -36,18 +43,135 @@ class _Simple(LocalForecaster):
         return None
 
 
-class Naive(_Simple):
+class _Panelwise(_Simple):
+    """A member of the family computed for all series at once, with no Python work per series.
+
+    A subclass writes ``_forecast_block(block, h, levels)``: the forecasts of a (series, length)
+    array of equal-length series, row-wise numpy, so each row gets exactly the numbers the series
+    alone would. The checks of the per-series path are applied to all series together with the
+    same outcome and messages: too short a series (fallback or error), a non-finite forecast, a
+    forecast outside the plausible band (replaced by the fallback, or kept and flagged), all in
+    ``fallbacks_``. ``n_jobs`` is accepted and not needed. A subclass that overrides
+    ``_fit_series`` (to watch or change the per-series core) is run series by series instead.
+    """
+
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        raise NotImplementedError
+
+    def _forecast_rows(self, series: SeriesArrays, h: int, levels: tuple[int, ...]) -> Forecast:
+        """(series, h) arrays by column for every series; NaN for those shorter than ``_min_length()``."""
+        keys = ["mean", *(f"{side}-{level}" for level in levels for side in ("lo", "hi"))]
+        out = {key: np.full((len(series), h), np.nan) for key in keys}
+        for rows, block in series.blocks():
+            if block.shape[1] >= self._min_length():
+                for key, values in self._forecast_block(block, h, levels).items():
+                    out[key][rows] = values
+        return out
+
+    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        if y.size < self._min_length():
+            raise ValueError(f"{self.name} needs at least {self._min_length()} values, the series has {y.size}")
+        return {key: values[0] for key, values in self._forecast_block(y[None, :], h, levels).items()}
+
+    def _per_series(self) -> bool:
+        return type(self)._fit_series is not _Simple._fit_series
+
+    def _fallback_groups(self, series: SeriesArrays, rows: np.ndarray) -> list[tuple[LocalForecaster, np.ndarray]]:
+        """The fallback model of each of ``rows`` (it may depend on the length), grouped by model."""
+        lengths = series.lengths[rows]
+        by_length = {n: self._fallback_model(n) for n in np.unique(lengths).tolist()}
+        models = {model.column: model for model in by_length.values()}
+        return [
+            (model, rows[np.isin(lengths, [n for n, m in by_length.items() if m.column == column])])
+            for column, model in models.items()
+        ]
+
+    def _fit_panel(self, series: SeriesArrays) -> tuple[list[tuple[str, Any]], dict[Any, str], Counter]:
+        if self._per_series():
+            return super()._fit_panel(series)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            need = self._min_length()
+            mean = self._forecast_rows(series, max(self.season_length_, 2), ())["mean"]
+            reasons = {
+                row: f"DataError: needs at least {need} observations, has {series.lengths[row]}"
+                for row in np.flatnonzero(series.lengths < need).tolist()
+            }
+            finite = np.isfinite(mean).all(axis=1)
+            reasons |= {row: "non-finite forecast" for row in np.flatnonzero(~finite).tolist() if row not in reasons}
+            has_fallback = getattr(self, "fallback", "auto") is not None
+            if has_fallback:  # a model without one is what it is: flagged at predict
+                reasons |= self._implausible(series, mean, finite)
+        failing = np.array(sorted(reasons), dtype=np.int64)
+        if failing.size and not has_fallback:
+            row = int(failing[0])
+            raise DataError(
+                f"{self.column}: series {series.ids[row]!r}: {reasons[row]}. Remove the series or give it more data."
+            )
+        notes = {}
+        for model, rows in self._fallback_groups(series, failing) if failing.size else []:
+            notes |= {row: f"{reasons[row]}; {model.column} used instead" for row in rows.tolist()}
+        kinds = np.full(len(series), "own", dtype=object)
+        kinds[failing] = "fallback"
+        fallbacks = {series.ids[row]: notes[row] for row in failing.tolist()}
+        return [(kind, None) for kind in kinds], fallbacks, Counter(_warning_text(w) for w in caught)
+
+    @staticmethod
+    def _implausible(series: SeriesArrays, mean: np.ndarray, finite: np.ndarray) -> dict[int, str]:
+        """Row -> reason for the ``finite`` rows of ``mean`` outside their series' plausible band."""
+        low, high = series.bands
+        with np.errstate(invalid="ignore"):
+            outside = finite & ((mean.min(axis=1) < low) | (mean.max(axis=1) > high))
+        return {
+            row: f"implausible forecast (outside {band_text((low[row], high[row]))})"
+            for row in np.flatnonzero(outside).tolist()
+        }
+
+    def _forecast_panel(
+        self, states: list[tuple[str, Any]], series: SeriesArrays, h: int, levels: tuple[int, ...]
+    ) -> tuple[Forecast, dict[Any, str]]:
+        if self._per_series():
+            return super()._forecast_panel(states, series, h, levels)
+        own = np.array([kind == "own" for kind, _ in states], dtype=bool)
+        has_fallback = getattr(self, "fallback", "auto") is not None
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            forecast = self._forecast_rows(series, h, levels)
+            finite = np.isfinite(forecast["mean"]).all(axis=1)
+            reasons = {row: "non-finite forecast" for row in np.flatnonzero(own & ~finite).tolist()}
+            reasons |= self._implausible(series, forecast["mean"], finite & own)
+            if not has_fallback:
+                return forecast, {series.ids[row]: f"{why} at h={h}; kept but flagged" for row, why in reasons.items()}
+            flagged = {}
+            replace = ~own
+            replace[list(reasons)] = True
+            replaced = np.flatnonzero(replace)
+            for model, rows in self._fallback_groups(series, replaced) if replaced.size else []:
+                substitute = model._forecast_rows(series, h, levels)
+                for key, values in forecast.items():
+                    values[rows] = substitute[key][rows]
+                flagged |= {
+                    series.ids[row]: f"{reasons[row]} at h={h}; {model.column} used instead"
+                    for row in rows.tolist()
+                    if row in reasons
+                }
+        return forecast, flagged
+
+
+class Naive(_Panelwise):
     """The last value, repeated: y[T+h] = y[T]; sigma_h = sigma * sqrt(h)."""
 
     name = "Naive"
 
-    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        steps = np.arange(1, h + 1)
-        sigma = _residual_sigma(np.diff(y)) * np.sqrt(steps)
-        return normal_interval(np.full(h, y[-1]), sigma, levels)
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        mean = np.repeat(block[:, -1:], h, axis=1)
+        if not levels:
+            return {"mean": mean}
+        sigma = _residual_sigma(np.diff(block, axis=1))[:, None] * np.sqrt(np.arange(1, h + 1))
+        return normal_interval(mean, sigma, levels)
 
 
-class SeasonalNaive(_Simple):
+class SeasonalNaive(_Panelwise):
     """The value one season earlier: y[T+h] = y[T+h-m(k+1)], k = (h-1) // m;
     sigma_h = sigma * sqrt(k + 1)."""
 
@@ -57,13 +181,13 @@ class SeasonalNaive(_Simple):
     def _min_length(self) -> int:
         return self.season_length_
 
-    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         m = self.season_length_
-        if y.size < m:
-            raise ValueError(f"seasonal naive needs one full season ({m} values), the series has {y.size}")
         steps = np.arange(h)
-        mean = y[y.size - m + steps % m]
-        sigma = _residual_sigma(y[m:] - y[:-m]) * np.sqrt(steps // m + 1)
+        mean = block[:, block.shape[1] - m + steps % m]
+        if not levels:
+            return {"mean": mean}
+        sigma = _residual_sigma(block[:, m:] - block[:, :-m])[:, None] * np.sqrt(steps // m + 1)
         return normal_interval(mean, sigma, levels)
 
 
@@ -116,7 +240,7 @@ class Naive2(_Simple):
         return {key: values * factors for key, values in forecast.items()}
 
 
-class Drift(_Simple):
+class Drift(_Panelwise):
     """Random walk with drift: y[T+h] = y[T] + h (y[T] - y[1]) / (T - 1);
     sigma_h = sigma * sqrt(h (1 + h / (T - 1)))."""
 
@@ -125,28 +249,39 @@ class Drift(_Simple):
     def _min_length(self) -> int:
         return 2
 
-    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         steps = np.arange(1, h + 1)
-        slope = (y[-1] - y[0]) / (y.size - 1)
-        sigma = _residual_sigma(np.diff(y) - slope, n_params=1) * np.sqrt(steps * (1 + steps / (y.size - 1)))
-        return normal_interval(y[-1] + steps * slope, sigma, levels)
+        n = block.shape[1]
+        slope = (block[:, -1:] - block[:, :1]) / (n - 1)
+        mean = block[:, -1:] + steps * slope
+        if not levels:
+            return {"mean": mean}
+        sigma = _residual_sigma(np.diff(block, axis=1) - slope, n_params=1)[:, None]
+        return normal_interval(mean, sigma * np.sqrt(steps * (1 + steps / (n - 1))), levels)
 
 
-class HistoricAverage(_Simple):
+def _mean_forecast(block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+    """Each row's mean, with sigma = s sqrt(1 + 1/n), s the sample standard deviation."""
+    mean = np.repeat(block.mean(axis=1, keepdims=True), h, axis=1)
+    if not levels:
+        return {"mean": mean}
+    n = block.shape[1]
+    s = np.std(block, axis=1, ddof=1, keepdims=True) if n > 1 else np.full((block.shape[0], 1), np.nan)
+    return normal_interval(mean, np.repeat(s * np.sqrt(1 + 1 / n), h, axis=1), levels)
+
+
+class HistoricAverage(_Panelwise):
     """The mean of all past values; sigma_h = s * sqrt(1 + 1/T), s the sample standard deviation."""
 
     name = "HistoricAverage"
 
-    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        sigma = (np.std(y, ddof=1) if y.size > 1 else np.nan) * np.sqrt(1 + 1 / y.size)
-        return normal_interval(np.full(h, y.mean()), np.full(h, sigma), levels)
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        return _mean_forecast(block, h, levels)
 
 
-class WindowAverage(LocalForecaster):
+class WindowAverage(_Panelwise):
     """The mean of the last ``window`` values; intervals as :class:`HistoricAverage` computed on
     that window (an approximation: it ignores that the window moves)."""
-
-    fallback = None
 
     name = "WindowAverage"
 
@@ -165,12 +300,5 @@ class WindowAverage(LocalForecaster):
     def _min_length(self) -> int:
         return int(self.window)
 
-    def _fit_series(self, y: np.ndarray) -> None:
-        return None
-
-    def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        if y.size < self.window:
-            raise ValueError(f"the window of {self.window} is longer than the series ({y.size})")
-        recent = y[-int(self.window) :]
-        sigma = (np.std(recent, ddof=1) if recent.size > 1 else np.nan) * np.sqrt(1 + 1 / recent.size)
-        return normal_interval(np.full(h, recent.mean()), np.full(h, sigma), levels)
+    def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
+        return _mean_forecast(block[:, -int(self.window) :], h, levels)

@@ -205,8 +205,8 @@ class BacktestReport:
             lines.append(text + ".")
         points = self.points
         lines.append(
-            f"Evaluated on {points['points']:,} forecast points: {points['series']} series at {points['cutoffs']} "
-            f"cutoff(s), up to {points['h']} steps each"
+            f"Evaluated on {points['points']:,} forecast points: {points['windows']:,} forecast windows "
+            f"({points['series']} series, {points['cutoffs']} cutoff date(s)), up to {points['h']} steps each"
             + (f" ({points['missing']:,} missing forecasts, scored NaN)." if points["missing"] else ".")
         )
         if self.seeds:
@@ -244,6 +244,7 @@ def _points(cv: pd.DataFrame, columns: list[str]) -> dict[str, Any]:
         "points": int(known.sum()),
         "series": int(cv["unique_id"].nunique()),
         "cutoffs": int(cv["cutoff"].nunique()),
+        "windows": len(cv[["unique_id", "cutoff"]].drop_duplicates()),
         "h": int(cv.groupby(["unique_id", "cutoff"], sort=False).size().max()),
         "missing": missing,
     }
@@ -356,6 +357,12 @@ def _draw_series(
             ax.plot(window["ds"], window[model], color=colour, linewidth=1.4, label=model if number == 0 else None)
     for cutoff in part["cutoff"].unique():
         ax.axvline(cutoff, color="grey", linestyle=":", linewidth=0.8)
+    if pd.api.types.is_datetime64_any_dtype(shown["ds"]):
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(alpha=0.25)
     ax.tick_params(labelsize=8)
 
@@ -552,7 +559,7 @@ def _provenance_section(report: BacktestReport, html_format: bool) -> str:
 
 
 def _windows_text(report: BacktestReport) -> str:
-    windows = int(report.per_series.size and report.scores[["unique_id", "cutoff"]].drop_duplicates().shape[0])
+    windows = report.points["windows"]
     text = f"{windows} forecast window(s) per step"
     return text + (", too few to tell a trend from noise" if windows < 10 else "")
 

@@ -81,7 +81,7 @@ def test_error_by_step_is_scaled_and_pooled(report):
     pd.testing.assert_frame_equal(
         report.by_step, error_by_step(cv, ["SeasonalNaive", "Naive", "Drift"], LUNGS, season_length=12)
     )
-    assert report.points == {"points": 24, "series": 2, "cutoffs": 2, "h": 6, "missing": 0}
+    assert report.points == {"points": 24, "series": 2, "cutoffs": 2, "windows": 4, "h": 6, "missing": 0}
 
 
 @pytest.mark.parametrize("suffix", [".html", ".md"])
@@ -108,8 +108,10 @@ def test_written_report_has_its_sections_and_images(report, tmp_path, suffix):
     assert text.index("Summary") < text.index("Accuracy") < text.index("Data")  # summary first
     assert "forecastrnn backtest uk_lung_deaths" in text
     assert "1979-06-01" in text  # a cutoff, as a date
-    assert "Evaluated on 24 forecast points: 2 series at 2 cutoff(s), up to 6 steps each." in text
-    assert "OWA" in text and "Naive2" in text
+    assert (
+        "Evaluated on 24 forecast points: 4 forecast windows (2 series, 2 cutoff date(s)), up to 6 steps each." in text
+    )
+    assert "against Naive2 (below 1 beats it)" in text
     assert "★" in text
     images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text)
     assert len(images) == 2  # forecasts of the chosen series (both series here) and error by step

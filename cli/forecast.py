@@ -72,6 +72,10 @@ def forecast_command(
     with model_progress(len(models), quiet) as update:
         for number, (name, estimator) in enumerate(zip(model, models, strict=True), start=1):
             update(f"fitting {estimator.column} ({number}/{len(models)})")
+            if level and name.lower() in RECURRENT and not estimator.conformal_windows:
+                from forecastrnn.models._conformal import DEFAULT_WINDOWS
+
+                estimator.set_params(conformal_windows=DEFAULT_WINDOWS)  # intervals asked for: calibrate them
             if name.lower() in RECURRENT:
                 estimator.fit(panel, callback=lambda record, label=estimator.column: update(step_text(label, record)))
             else:

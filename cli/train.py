@@ -53,6 +53,13 @@ def train_command(
     device: o.Device = None,
     ensemble: o.Ensemble = None,
     seed: o.Seed = 0,
+    intervals: Annotated[
+        bool,
+        typer.Option(
+            "--intervals",
+            help="Calibrate conformal prediction intervals so that `predict --level` works (trains one more copy).",
+        ),
+    ] = False,
     quiet: o.Quiet = False,
 ) -> None:
     """Train a recurrent model on DATA and save it (JSON + safetensors) for `forecastrnn predict`.
@@ -80,6 +87,10 @@ def train_command(
         network=network,
         read_options=read_options,
     )
+    if intervals:
+        from forecastrnn.models._conformal import DEFAULT_WINDOWS
+
+        estimator.set_params(conformal_windows=DEFAULT_WINDOWS)
     evaluations = -(-estimator.max_steps // estimator.eval_every) * estimator.n_models
     with model_progress(evaluations, quiet) as update:
         estimator.fit(panel, callback=lambda record: update(step_text(estimator.column, record), 1))
@@ -95,10 +106,12 @@ def predict_command(
     model_dir: ModelDir,
     data: NewData = None,
     horizon: o.Horizon = None,
+    level: o.Levels = [],  # noqa: B006
     output: o.Output = None,
     as_json: o.Json = False,
 ) -> None:
-    """Forecast with a saved model, from its training data or from newer DATA (no retraining).
+    """Forecast with a saved model, from its training data or from newer DATA (no retraining);
+    --level needs a model trained with --intervals.
 
     Example:
 
@@ -111,5 +124,5 @@ def predict_command(
     history = None
     if data is not None:
         history = load_panel(data, freq=model.freq_)
-    forecast = model.predict(horizon or model.horizon_, history=history)
+    forecast = model.predict(horizon or model.horizon_, level=tuple(level), history=history)
     emit(forecast, output=output, as_json=as_json, title=f"Forecast by {model_dir}")

@@ -110,7 +110,7 @@ def test_forecast_writes_csv_with_intervals(tmp_path):
     assert len(written) == 12
 
 
-def test_forecast_with_a_network_notes_missing_intervals(tmp_path):
+def test_forecast_with_a_network_gives_conformal_intervals():
     args = [
         "forecast",
         "uk_lung_deaths",
@@ -125,15 +125,17 @@ def test_forecast_with_a_network_notes_missing_intervals(tmp_path):
         "--input-size",
         "12",
         "--level",
-        "80",
+        "90",
         "--json",
         "--device",
         "cpu",
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "LSTM gives point forecasts only" in result.stderr
-    assert {"LSTM"} <= set(json.loads(result.stdout)[0])
+    rows = pd.DataFrame(json.loads(result.stdout))
+    assert list(rows.columns) == ["unique_id", "ds", "LSTM", "LSTM-lo-90", "LSTM-hi-90"]
+    assert (rows["LSTM-lo-90"] <= rows["LSTM"]).all()
+    assert (rows["LSTM"] <= rows["LSTM-hi-90"]).all()
 
 
 BAD_FILES = {
@@ -275,6 +277,15 @@ def test_train_then_predict_round_trip(tmp_path):
     assert newer.exit_code == 0, newer.output
     assert len(json.loads(saved.stdout)) == 12
     assert json.loads(newer.stdout)[:3] == json.loads(saved.stdout)[:3]  # same history, same forecast
+    no_intervals = runner.invoke(app, ["predict", "--model-dir", str(folder), "--level", "80"])
+    assert no_intervals.exit_code == 2
+    assert "train --intervals" in _flat(no_intervals.stderr)
+    calibrated = tmp_path / "calibrated"
+    result = runner.invoke(app, [*train[:-4], str(calibrated), "--device", "cpu", "-q", "--intervals"])
+    assert result.exit_code == 0, result.output
+    with_intervals = runner.invoke(app, ["predict", "--model-dir", str(calibrated), "--level", "80", "--json"])
+    assert with_intervals.exit_code == 0, with_intervals.output
+    assert {"GRU-lo-80", "GRU-hi-80"} <= set(json.loads(with_intervals.stdout)[0])
 
 
 def test_only_networks_can_be_trained_and_saved(tmp_path):

@@ -30,6 +30,9 @@ import pandas as pd
 
 from ..errors import DataError
 
+DEFAULT_WINDOWS = 3
+"""Calibration windows the CLI uses when intervals are asked of a network (``--level``)."""
+
 
 def series_scales(values: np.ndarray, offsets: np.ndarray, season_length: int) -> np.ndarray:
     """Per series: mean absolute error of seasonal naive (lag ``season_length``; lag 1 when the

@@ -472,7 +472,8 @@ class RecurrentForecaster(BaseForecaster):
         if scores is None:
             raise ConfigError(
                 f"this {type(self).__name__} was fit without prediction intervals; fit it with conformal_windows=3 "
-                "(or more) for conformal intervals (it trains one more copy of the model), or predict without level."
+                "(or more; on the command line: train --intervals) for conformal intervals, which trains one more "
+                "copy of the model, or predict without level."
             )
         if h > scores.shape[1]:
             raise ConfigError(

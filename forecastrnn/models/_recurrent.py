@@ -73,10 +73,11 @@ class RecurrentForecaster(BaseForecaster):
     """Global recurrent forecaster: one network learns from the windows of every series.
 
     Each series is log-scaled when its training values are positive (else standardised) and
-    deseasonalised by statistics of its own training part; each window is normalised by its
-    level; the network maps ``input_size`` past values to ``horizon`` future ones (strategy
-    ``direct``), to one value fed back ``h`` times (``recursive``) or through a recurrent
-    decoder (``seq2seq``).
+    deseasonalised by statistics of its own training part (on data recorded several times a
+    day, each series chooses its seasonal profile, daily or weekly, averaged or last cycle; see
+    ``_frontend``); each window is normalised by its level; the network maps ``input_size``
+    past values to ``horizon`` future ones (strategy ``direct``), to one value fed back ``h``
+    times (``recursive``) or through a recurrent decoder (``seq2seq``).
 
     Training is backpropagation through time with Adam, a cosine learning-rate decay and
     gradient-norm clipping for ``max_steps`` steps of ``batch_size`` windows sampled from the
@@ -88,9 +89,14 @@ class RecurrentForecaster(BaseForecaster):
     is then trained again for the chosen number of steps on all the data. ``n_models``
     networks with seeds ``random_state``, ``random_state + 1``, ... are averaged; with
     ``deseasonalize="both"`` (default, two networks) the even ones see deseasonalised values
-    and the odd ones the values with their seasonality. Neither front end wins everywhere on
-    the development panels (deseasonalised values do better on M1, seasonal ones on tourism
-    quarterly); their average is close to the better of the two on each.
+    and the odd ones the values with their seasonality (when their window holds a whole cycle
+    of the longest season). Neither front end wins everywhere on the development panels
+    (deseasonalised values do better on M1, seasonal ones on tourism quarterly); their average
+    is close to the better of the two on each.
+
+    ``conformal_windows`` > 0 makes ``predict(h, level=...)`` give conformal prediction
+    intervals, calibrated at fit on that many rolling windows of a copy of the model trained
+    without them (one more training; see ``_conformal`` for what coverage this promises).
 
     Short series are never refused: windows are left-padded and the padding is masked, so a
     series with fewer than ``input_size + horizon`` values trains on the windows it has and is
@@ -98,8 +104,9 @@ class RecurrentForecaster(BaseForecaster):
     done to which series is in ``fallbacks_`` (series id -> reason).
 
     Parameters left ``None`` are derived at ``fit``: ``season_length`` from the frequency
-    (12 monthly, 4 quarterly, 7 daily, 24 hourly, ...), ``horizon`` = season length (at least
-    1), ``input_size`` = 3 x max(season length, horizon).
+    (12 monthly, 4 quarterly, 7 daily, 24 hourly, with the week as a second season for
+    sub-daily data), ``horizon`` = season length (at least 1), ``input_size`` = 3 x
+    max(season length, horizon).
     """
 
     cell: ClassVar[str] = "lstm"

@@ -219,6 +219,17 @@ def multiplicative_seasonal_indices(y: np.ndarray, season_length: int) -> np.nda
     return figure / figure.mean()
 
 
+def seasonal_adjustment(y: np.ndarray, season_length: int, h: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(adjusted history, factors of the next ``h`` steps) by classical multiplicative
+    decomposition when ``y`` is positive and passes :func:`seasonality_test`; None otherwise.
+    The M4 benchmarks' (and Theta's) way of taking a season out and putting it back."""
+    m = season_length
+    if not ((y > 0).all() and seasonality_test(y, m)):
+        return None
+    figure = multiplicative_seasonal_indices(y, m)
+    return y / figure[np.arange(y.size) % m], figure[np.arange(y.size, y.size + h) % m]
+
+
 class Naive2(_Simple):
     """The M4 competition's benchmark: naive on seasonally adjusted data. A series that passes
     :func:`seasonality_test` (and is positive) is divided by its classical multiplicative
@@ -228,13 +239,7 @@ class Naive2(_Simple):
     name = "Naive2"
 
     def _forecast_series(self, state: Any, y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        m = self.season_length_
-        factors = np.ones(h)
-        adjusted = y
-        if (y > 0).all() and seasonality_test(y, m):
-            figure = multiplicative_seasonal_indices(y, m)
-            adjusted = y / figure[np.arange(y.size) % m]
-            factors = figure[np.arange(y.size, y.size + h) % m]
+        adjusted, factors = seasonal_adjustment(y, self.season_length_, h) or (y, np.ones(h))
         sigma = _residual_sigma(np.diff(adjusted)) * np.sqrt(np.arange(1, h + 1))
         forecast = normal_interval(np.full(h, adjusted[-1]), sigma, levels)
         return {key: values * factors for key, values in forecast.items()}

@@ -75,6 +75,8 @@ MODELS: tuple[ModelEntry, ...] = (
     ModelEntry(
         "forecastrnn.models._ets:ETS", "exponential smoothing with automatic model choice", cli="ets", benchmark=True
     ),
+    ModelEntry("forecastrnn.models._theta:Theta", "standard Theta method, the M3 winner", cli="theta"),
+    ModelEntry("forecastrnn.models._theta:AutoTheta", "best Theta model by in-sample MSE", cli="autotheta"),
     ModelEntry("forecastrnn.models._naive:SeasonalNaive", "value one season earlier", cli="snaive", benchmark=True),
     ModelEntry("forecastrnn.models._naive:Naive", "last value", cli="naive", benchmark=True),
     ModelEntry("forecastrnn.models._naive:Drift", "random walk with drift", cli="drift"),

@@ -3,6 +3,9 @@ training histories, missing forecasts and timings."""
 
 from __future__ import annotations
 
+import time
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +118,19 @@ def test_parallel_cutoffs_record_the_same_provenance():
         parallel = provenance(backtest(data, [model], h=3, n_windows=2, step=1, n_jobs=2))
     pd.testing.assert_frame_equal(serial.fallbacks, parallel.fallbacks)
     pd.testing.assert_frame_equal(serial.specs, parallel.specs)
+
+
+def test_first_use_costs_are_paid_in_an_untimed_warm_up():
+    class SlowFirst(Naive):
+        """Naive whose first fit in the process is slow, as a first import would be."""
+
+        warmed: ClassVar[list[bool]] = []
+
+        def _fit_series(self, y):
+            if not SlowFirst.warmed:
+                SlowFirst.warmed.append(True)
+                time.sleep(0.4)
+
+    cv = backtest(LUNGS, [SlowFirst(alias="Slow")], h=6, n_windows=2)
+    assert SlowFirst.warmed == [True]
+    assert cv.attrs["seconds"]["Slow"] < 0.3

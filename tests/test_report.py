@@ -218,3 +218,13 @@ def test_training_curves_and_seed_for_networks(tmp_path):
     text = path.read_text()
     assert "Training of the networks" in text
     assert "Neural networks (LSTM seed 0): their accuracy varies with the random seed" in text
+
+
+def test_a_cv_frame_made_elsewhere_gets_a_report_without_provenance(tmp_path):
+    cv = backtest(LUNGS, MODELS, h=6, n_windows=1)
+    cv.attrs = {}
+    report = build(cv, LUNGS, MODELS)
+    path = tmp_path / "r.md"
+    write_report(report, path)
+    assert "Not recorded (the cv frame was not made by forecastrnn.backtest)." in path.read_text()
+    assert report.headline()["seconds"].isna().all()

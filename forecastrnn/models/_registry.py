@@ -77,6 +77,7 @@ MODELS: tuple[ModelEntry, ...] = (
     ),
     ModelEntry("forecastrnn.models._theta:Theta", "standard Theta method, the M3 winner", cli="theta"),
     ModelEntry("forecastrnn.models._theta:AutoTheta", "best Theta model by in-sample MSE", cli="autotheta"),
+    ModelEntry("forecastrnn.models._mstl:MSTL", "several seasons (day and week) + ETS of the rest", cli="mstl"),
     ModelEntry("forecastrnn.models._naive:SeasonalNaive", "value one season earlier", cli="snaive", benchmark=True),
     ModelEntry("forecastrnn.models._naive:Naive", "last value", cli="naive", benchmark=True),
     ModelEntry("forecastrnn.models._naive:Drift", "random walk with drift", cli="drift"),

@@ -48,8 +48,8 @@ _MAX_WEIGHT = 1 - 1e-10  # 1 - 1/theta for theta up to 1e10
 def ses_parts(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """(prev, d): SES's one-step prediction of each ``x[t]`` is ``prev[t] + d[t] * level0``,
     with ``prev`` the prediction from a zero initial level and ``d[t] = (1 - alpha)^t``."""
-    smoothed = lfilter([alpha], [1.0, alpha - 1.0], x)
-    return np.r_[0.0, smoothed[:-1]], (1.0 - alpha) ** np.arange(x.size)
+    prev = lfilter([0.0, alpha], [1.0, alpha - 1.0], x)  # prev[t] = alpha x[t-1] + (1 - alpha) prev[t-1]
+    return prev, (1.0 - alpha) ** np.arange(x.size)
 
 
 def trend_lines(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +80,7 @@ def _least_squares(residual: np.ndarray, d: np.ndarray, c: np.ndarray | None, we
         determinant = dd * cc - dc * dc
         if determinant > 1e-12 * dd * cc:
             dr, cr = d @ residual, c @ residual
-            weight = float(np.clip((dd * cr - dc * dr) / determinant, 0.0, _MAX_WEIGHT))
+            weight = min(max(float((dd * cr - dc * dr) / determinant), 0.0), _MAX_WEIGHT)
         else:  # the trend term is a multiple of d (a flat line): theta cannot be told, keep 2
             weight = 0.5
         residual = residual - weight * c
@@ -91,11 +91,11 @@ def _least_squares(residual: np.ndarray, d: np.ndarray, c: np.ndarray | None, we
 
 def _search_alpha(objective: Any, low: float, high: float) -> float:
     """The alpha in [low, high] with the lowest objective: a grid, then bounded Brent around the best."""
-    grid = np.linspace(low, high, 20)
+    grid = np.linspace(low, high, 12)
     values = [objective(alpha) for alpha in grid]
     best = int(np.argmin(values))
     bracket = (grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)])
-    result = minimize_scalar(objective, bounds=bracket, method="bounded", options={"xatol": 1e-7})
+    result = minimize_scalar(objective, bounds=bracket, method="bounded", options={"xatol": 1e-6})
     return float(result.x) if result.fun < values[best] else float(grid[best])
 
 

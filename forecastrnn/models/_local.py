@@ -87,12 +87,6 @@ class SeriesArrays:
             pd.Index(panel["ds"].to_numpy()[ends - 1]),
         )
 
-    @classmethod
-    def single(cls, y: np.ndarray) -> SeriesArrays:
-        """One series on its own (no id, no times)."""
-        y = np.asarray(y, dtype=np.float64)
-        return cls(np.array([None]), y, np.array([0]), np.array([y.size]), pd.Index([None]))
-
     def __len__(self) -> int:
         return self.starts.size
 

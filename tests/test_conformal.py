@@ -118,3 +118,35 @@ def test_a_model_file_with_scores_but_no_calibration_is_rejected(tmp_path):
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelFileError, match="conformal"):
         LSTMForecaster.load(tmp_path / "m")
+
+
+def test_learned_quantiles_never_cross():
+    import torch
+
+    from forecastrnn.models._network import monotone_quantiles
+
+    raw = torch.randn(64, 6, 5, generator=torch.Generator().manual_seed(0)) * 5
+    quantiles = monotone_quantiles(raw)
+    assert (quantiles.diff(dim=-1) >= 0).all()
+    torch.testing.assert_close(quantiles[..., 2], raw[..., 2])  # the middle output is the median
+
+
+def test_a_quantile_network_gives_its_levels_and_keeps_them_on_load(tmp_path):
+    full = ar1_panel(30, 86, seed=4)
+    position = full.groupby("unique_id").cumcount()
+    train, future = full[position < 80], full[position >= 80]
+    params = dict(TINY, max_steps=300, hidden_size=32, loss="quantile", quantile_levels=(80,))
+    model = LSTMForecaster(horizon=6, input_size=12, **params).fit(train)
+    assert model.supports_intervals
+    forecast = model.predict(6, level=(80,))
+    assert (forecast["LSTM-lo-80"] <= forecast["LSTM"]).all()
+    assert (forecast["LSTM"] <= forecast["LSTM-hi-80"]).all()
+    scored = forecast.merge(future, on=["unique_id", "ds"])
+    inside = (scored["y"] >= scored["LSTM-lo-80"]) & (scored["y"] <= scored["LSTM-hi-80"])
+    assert 0.6 <= inside.mean() <= 0.95
+    with pytest.raises(ConfigError, match="other than its quantile_levels"):
+        model.predict(6, level=(95,))
+    model.save(tmp_path / "q")
+    pd.testing.assert_frame_equal(LSTMForecaster.load(tmp_path / "q").predict(6, level=(80,)), forecast)
+    with pytest.raises(ConfigError, match="'direct' when the network learns quantiles"):
+        LSTMForecaster(loss="quantile", strategy="recursive").fit(train)

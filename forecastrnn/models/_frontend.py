@@ -44,7 +44,7 @@ from ..scaling import SCALERS, SeriesScaler
 from ..windowing import SeriesBuffer
 
 SCALER_CHOICES = ("auto", *SCALERS)
-_STATE_VERSION = 2
+_STATE_VERSION = 3
 
 
 def seasonal_indices(values: np.ndarray, phases: np.ndarray, season_length: int) -> np.ndarray:
@@ -285,18 +285,18 @@ class FrontEnd:
         try:
             if state["version"] != _STATE_VERSION:
                 raise ModelFileError(f"front-end state has version {state['version']!r}, expected {_STATE_VERSION}.")
-            lengths = tuple(int(m) for m in state.get("season_lengths", [state.get("season_length")]))
+            lengths = tuple(int(m) for m in state["season_lengths"])
             front = cls(state["scaler_choice"], lengths, bool(state["deseasonalize"]))
             front.log_ = np.asarray(state["log"], dtype=bool)
             front.loc_ = np.asarray(state["loc"], dtype=np.float64)
             front.scale_ = np.asarray(state["scale"], dtype=np.float64)
             front.seasonal_ = np.asarray(state["seasonal"], dtype=np.float64)
-            # Files from before profiles were chosen hold mean profiles of the longest season.
-            earlier = [f"mean {max(lengths)}" if row.any() else "none" for row in front.seasonal_]
-            front.profiles_ = [str(name) for name in state.get("profiles", earlier)]
-            front.nonnegative_ = np.asarray(state.get("nonnegative", [False] * front.log_.size), dtype=bool)
+            front.profiles_ = [str(name) for name in state["profiles"]]
+            front.nonnegative_ = np.asarray(state["nonnegative"], dtype=bool)
             front.zeros_ = np.zeros((front.log_.size, max(lengths)), dtype=bool)
-            for row, positions in enumerate(state.get("zeros", [])):
+            if len(state["zeros"]) != front.log_.size:
+                raise ValueError("zero positions are not given for every series")
+            for row, positions in enumerate(state["zeros"]):
                 if not all(isinstance(p, int) and 0 <= p < max(lengths) for p in positions):
                     raise ValueError(f"zero positions of series {row} are not positions of the season")
                 front.zeros_[row, positions] = True

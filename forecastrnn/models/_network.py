@@ -13,6 +13,17 @@ CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 STRATEGIES = ("direct", "recursive", "seq2seq")
 
 
+def monotone_quantiles(raw: torch.Tensor) -> torch.Tensor:
+    """Quantiles in increasing order from raw outputs ``(..., Q)``, Q odd: the middle output is
+    the median, each one above (below) it adds (subtracts) a softplus step to its neighbour, so
+    quantiles can never cross."""
+    middle = raw.shape[-1] // 2
+    median = raw[..., middle : middle + 1]
+    above = median + torch.cumsum(nn.functional.softplus(raw[..., middle + 1 :]), dim=-1)
+    below = median - torch.cumsum(nn.functional.softplus(raw[..., :middle].flip(-1)), dim=-1).flip(-1)
+    return torch.cat([below, median, above], dim=-1)
+
+
 class RecurrentNetwork(nn.Module):
     """Encoder over the input window, then one of three heads.
 
@@ -23,7 +34,8 @@ class RecurrentNetwork(nn.Module):
       ``horizon`` steps, each fed the previous prediction.
 
     Inputs are ``(batch, window, n_features)`` with the target as feature 0; outputs
-    ``(batch, steps)`` (``(batch, 1)`` for ``recursive``).
+    ``(batch, steps)`` (``(batch, 1)`` for ``recursive``), or ``(batch, steps, n_quantiles)``
+    for a ``direct`` network that learns quantiles (see :func:`monotone_quantiles`).
     """
 
     def __init__(
@@ -38,9 +50,10 @@ class RecurrentNetwork(nn.Module):
         nonlinearity: str,
         strategy: str,
         horizon: int,
+        n_quantiles: int = 1,
     ) -> None:
         super().__init__()
-        self.cell, self.strategy, self.horizon = cell, strategy, horizon
+        self.cell, self.strategy, self.horizon, self.n_quantiles = cell, strategy, horizon, n_quantiles
         self.num_layers, self.hidden_size = num_layers, hidden_size
         self.directions = 2 if bidirectional else 1
         extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
@@ -57,7 +70,7 @@ class RecurrentNetwork(nn.Module):
         self.dropout = nn.Dropout(dropout)
         encoded = hidden_size * self.directions
         if strategy == "direct":
-            self.head = nn.Linear(encoded, horizon)
+            self.head = nn.Linear(encoded, horizon * n_quantiles)
         elif strategy == "recursive":
             self.head = nn.Linear(encoded, 1)
         else:
@@ -91,7 +104,11 @@ class RecurrentNetwork(nn.Module):
         state = self._encode(inputs)
         hidden = state[0] if isinstance(state, tuple) else state
         output = self.head(self.dropout(self._final_state(hidden)))
-        return output if self.strategy == "recursive" else output[:, :steps]
+        if self.strategy == "recursive":
+            return output
+        if self.n_quantiles == 1:
+            return output[:, :steps]
+        return monotone_quantiles(output.view(-1, self.horizon, self.n_quantiles)[:, :steps])
 
     def _bridge_state(self, hidden: torch.Tensor, bridge: nn.Linear | None) -> torch.Tensor:
         if bridge is None:

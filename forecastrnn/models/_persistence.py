@@ -17,6 +17,7 @@ left by killed runs are removed by the next save to the same place.
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import os
 import shutil
@@ -35,7 +36,7 @@ from .._atomic import check_writable, leftovers, temporary_path
 from ..errors import ConfigError, ModelFileError, TrainingError
 from ._base import BaseForecaster
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 MAX_SIZE = 100_000
 """The largest horizon, window length, season length or hidden size a saved model may state;
@@ -43,6 +44,7 @@ more means a damaged or edited file (predicting with it would allocate gigabytes
 _STATE_TYPES: dict[str, Any] = {
     "freq": (str, int),
     "season_length": int,
+    "season_lengths": list,
     "horizon": int,
     "input_size": int,
     "validation_size": int,
@@ -200,6 +202,8 @@ def load_model(path: str | os.PathLike[str]) -> BaseForecaster:
 
 def _is_a(value: Any, hint: Any) -> bool:
     """Whether a JSON value has an annotated type (``int | None``, ``float``, ...); ints pass as floats."""
+    if typing.get_origin(hint) is collections.abc.Sequence:  # a JSON list of whole numbers
+        return isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     allowed = typing.get_args(hint) or (hint,)
     if isinstance(value, bool):
         return bool in allowed
@@ -222,7 +226,8 @@ def _model(cls: type[BaseForecaster], params: dict[str, Any], path: Path) -> Bas
     for key in ("horizon", "input_size", "season_length", "hidden_size"):
         if (params[key] or 0) > MAX_SIZE:
             raise _damaged(path, f"params.{key}", f"is {params[key]}, more than {MAX_SIZE}")
-    model = cls(**params)
+    sequences = {key for key in names if typing.get_origin(hints[key]) is collections.abc.Sequence}
+    model = cls(**{key: tuple(value) if key in sequences else value for key, value in params.items()})
     try:
         model._check_params()
     except ConfigError as exc:
@@ -274,7 +279,7 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
         front = FrontEnd.from_dict(state["front_end"])
     except ModelFileError as exc:
         raise _damaged(path, "state.front_end", f"is not usable ({str(exc).rstrip('.')})") from None
-    lengths = state.get("season_lengths", [state["season_length"]])
+    lengths = state.get("season_lengths")
     if not (
         isinstance(lengths, list)
         and lengths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 from ..data import forecast_times, panel_freq, read_panel, season_lengths_for, step_numbers
 from ..errors import ConfigError, DataError, ModelFileError
 from ..windowing import PaddedBuffer, SeriesBuffer
-from ._base import BaseForecaster
+from ._base import BaseForecaster, check_levels
 from ._conformal import calibration_scores, halfwidths, series_scales
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
@@ -124,6 +125,7 @@ class RecurrentForecaster(BaseForecaster):
         bidirectional: bool = False,
         nonlinearity: str = "tanh",
         loss: str = "mae",
+        quantile_levels: Sequence[int] = (80, 95),
         loss_weight: str = "mase",
         learning_rate: float = 1e-3,
         batch_size: int = 32,
@@ -154,6 +156,7 @@ class RecurrentForecaster(BaseForecaster):
         self.bidirectional = bidirectional
         self.nonlinearity = nonlinearity
         self.loss = loss
+        self.quantile_levels = quantile_levels
         self.loss_weight = loss_weight
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -205,6 +208,10 @@ class RecurrentForecaster(BaseForecaster):
         )
         _require("dropout", self.dropout, isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1, "in [0, 1)")
         _require("loss", self.loss, self.loss in LOSSES, f"one of {', '.join(LOSSES)}")
+        if self.loss == "quantile":
+            direct = self.strategy == "direct"
+            _require("strategy", self.strategy, direct, "'direct' when the network learns quantiles (loss='quantile')")
+            _require("quantile_levels", self.quantile_levels, bool(check_levels(self.quantile_levels)), "some levels")
         _require("loss_weight", self.loss_weight, self.loss_weight in LOSS_WEIGHTS, f"one of {', '.join(LOSS_WEIGHTS)}")
         _require("learning_rate", self.learning_rate, _positive_number(self.learning_rate), "a number > 0")
         _require("clip_norm", self.clip_norm, self.clip_norm is None or _positive_number(self.clip_norm), "None or > 0")
@@ -251,7 +258,16 @@ class RecurrentForecaster(BaseForecaster):
             window_normalization=self.window_normalization,
             sampling=self.sampling,
             time_budget=None if self.time_budget is None else float(self.time_budget),
+            quantiles=self._quantiles(),
         )
+
+    def _quantiles(self) -> tuple[float, ...]:
+        """Quantiles a ``loss="quantile"`` network learns, in increasing order: the median and
+        the bounds of each of ``quantile_levels``; none for the other losses."""
+        if self.loss != "quantile":
+            return ()
+        levels = check_levels(self.quantile_levels)
+        return (*(0.5 - lvl / 200 for lvl in reversed(levels)), 0.5, *(0.5 + lvl / 200 for lvl in levels))
 
     # ---- fit ----
 
@@ -403,6 +419,7 @@ class RecurrentForecaster(BaseForecaster):
             nonlinearity=self.nonlinearity,
             strategy=self.strategy,
             horizon=self.horizon_,
+            n_quantiles=max(len(self._quantiles()), 1),
         )
 
     def _tails(self, buffer: SeriesBuffer, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -438,7 +455,8 @@ class RecurrentForecaster(BaseForecaster):
                 f"h={h} is longer than the horizon this model was trained for ({self.horizon_}); refit with "
                 f"horizon={h}, or use strategy='recursive' or 'seq2seq', which can run past it."
             )
-        if level:
+        learned = [lvl for lvl in level if self.loss == "quantile" and lvl in check_levels(self.quantile_levels)]
+        if len(learned) < len(level):
             self._check_intervals(h)
         if history is None:
             ids, front, tails, last_steps, lasts = (
@@ -450,8 +468,11 @@ class RecurrentForecaster(BaseForecaster):
             )
         else:
             ids, front, tails, last_steps, lasts = self._from_history(history)
-        forecasts = self._forecast(front, tails, last_steps, h)
-        forecasts = self._replace_implausible(ids, forecasts, tails)
+        forecasts, quantiles = self._forecast(front, tails, last_steps, h)
+        replaced = self._replace_implausible(ids, forecasts, tails)
+        if quantiles is not None:  # a replaced series keeps the network's spread around its new forecast
+            quantiles = quantiles + (replaced - forecasts)[:, :, None]
+        forecasts = replaced
         frame = pd.DataFrame(
             {
                 "unique_id": np.repeat(ids, h),
@@ -460,27 +481,43 @@ class RecurrentForecaster(BaseForecaster):
             }
         )
         if level:
-            scales = self.conformal_scales_ if history is None else self._history_scales(history)
-            widths = halfwidths(self.conformal_scores_, tuple(level), h)
             floor = np.where(front.nonnegative_, 0.0, -np.inf)[:, None]
-            for row, lvl in enumerate(level):
-                half = scales[:, None] * widths[row][None, :]
-                frame[f"{self.column}-lo-{lvl}"] = np.maximum(forecasts - half, floor).ravel()
-                frame[f"{self.column}-hi-{lvl}"] = (forecasts + half).ravel()
+            for lvl, (low, high) in zip(level, self._intervals(forecasts, quantiles, level, history), strict=True):
+                frame[f"{self.column}-lo-{lvl}"] = np.maximum(low, floor).ravel()
+                frame[f"{self.column}-hi-{lvl}"] = high.ravel()
         return frame
+
+    def _intervals(
+        self, forecasts: np.ndarray, quantiles: np.ndarray | None, level: tuple[int, ...], history: Any
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(lower, upper) per level: the learned quantiles where the network learned that level,
+        else the conformal interval around the forecast."""
+        bounds = []
+        taus = self._quantiles()
+        for lvl in level:
+            if quantiles is not None and 0.5 + lvl / 200 in taus:
+                low, high = taus.index(0.5 - lvl / 200), taus.index(0.5 + lvl / 200)
+                bounds.append((quantiles[:, :, low], quantiles[:, :, high]))
+                continue
+            scales = self.conformal_scales_ if history is None else self._history_scales(history)
+            half = scales[:, None] * halfwidths(self.conformal_scores_, (lvl,), forecasts.shape[1])
+            bounds.append((forecasts - half, forecasts + half))
+        return bounds
 
     @property
     def supports_intervals(self) -> bool:  # type: ignore[override]
-        """Whether ``predict(level=...)`` gives intervals: when fit with ``conformal_windows`` > 0."""
-        return bool(self.conformal_windows)
+        """Whether ``predict(level=...)`` gives intervals: when fit with ``conformal_windows`` > 0
+        (any level), or with ``loss="quantile"`` (its ``quantile_levels``)."""
+        return bool(self.conformal_windows) or self.loss == "quantile"
 
     def _check_intervals(self, h: int) -> None:
         scores = getattr(self, "conformal_scores_", None)
         if scores is None:
+            learned = f" other than its quantile_levels {list(self.quantile_levels)}" if self.loss == "quantile" else ""
             raise ConfigError(
-                f"this {type(self).__name__} was fit without prediction intervals; fit it with conformal_windows=3 "
-                "(or more; on the command line: train --intervals) for conformal intervals, which trains one more "
-                "copy of the model, or predict without level."
+                f"this {type(self).__name__} was fit without prediction intervals{learned}; fit it with "
+                "conformal_windows=3 (or more; on the command line: train --intervals) for conformal intervals, which "
+                "trains one more copy of the model, or predict without level."
             )
         if h > scores.shape[1]:
             raise ConfigError(
@@ -531,7 +568,11 @@ class RecurrentForecaster(BaseForecaster):
         lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
         return buffer.ids, front, tails, last_steps, lasts
 
-    def _forecast(self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int) -> np.ndarray:
+    def _forecast(
+        self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The members' mean forecast ``(series, h)`` and, for a quantile network, their mean
+        quantiles ``(series, h, Q)`` (the mean of increasing quantiles is increasing)."""
         series = np.arange(tails.shape[0])
         window_steps = last_steps[:, None] - self.input_size_ + 1 + np.arange(self.input_size_)
         device = next(self.networks_[0].parameters()).device
@@ -547,8 +588,12 @@ class RecurrentForecaster(BaseForecaster):
                 normalization=self.window_normalization,
                 recursive=self.strategy == "recursive",
             )
-            forecasts.append(view.inverse_transform(output.cpu().numpy().astype(np.float64), series, future_steps))
-        return np.mean(forecasts, axis=0)
+            steps = future_steps if output.ndim == 2 else future_steps[:, :, None]
+            forecasts.append(view.inverse_transform(output.cpu().numpy().astype(np.float64), series, steps))
+        mean = np.mean(forecasts, axis=0)
+        if mean.ndim == 2:
+            return mean, None
+        return mean[:, :, mean.shape[2] // 2], mean
 
     def _replace_implausible(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
         """A series whose forecast is not finite or leaves the plausible band of its last
@@ -634,7 +679,7 @@ class RecurrentForecaster(BaseForecaster):
     def _set_state(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         self.freq_ = state["freq"]
         self.season_length_ = int(state["season_length"])
-        self.season_lengths_ = tuple(int(m) for m in state.get("season_lengths", [self.season_length_]))
+        self.season_lengths_ = tuple(int(m) for m in state["season_lengths"])
         self.horizon_ = int(state["horizon"])
         self.input_size_ = int(state["input_size"])
         self.validation_size_ = int(state["validation_size"])

@@ -30,7 +30,7 @@ from torch.nn import functional
 from ..errors import TrainingError
 from ..windowing import WindowIndex
 
-LOSSES = ("mae", "mse", "huber")
+LOSSES = ("mae", "mse", "huber", "quantile")
 NORMALIZATIONS = ("mean", "last", "none")
 SAMPLING = ("series", "window")
 
@@ -51,6 +51,7 @@ class TrainingConfig:
     window_normalization: str
     sampling: str
     time_budget: float | None = None
+    quantiles: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,17 @@ def normalize_windows(windows: torch.Tensor, how: str) -> tuple[torch.Tensor, to
     return torch.stack([centred, observed.to(windows.dtype)], dim=-1), level
 
 
-def masked_loss(name: str, predicted: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def masked_loss(
+    name: str, predicted: torch.Tensor, targets: torch.Tensor, weight: torch.Tensor, quantiles: tuple[float, ...] = ()
+) -> torch.Tensor:
     """Weighted elementwise loss summed over the targets, divided by how many have a weight
-    (zero weight: not observed, or not to be scored)."""
-    if name == "mae":
+    (zero weight: not observed, or not to be scored). ``quantile``: the pinball loss of
+    predictions ``(batch, h, Q)`` at ``quantiles``, averaged over them."""
+    if name == "quantile":
+        levels = torch.as_tensor(quantiles, dtype=predicted.dtype, device=predicted.device)
+        below = targets.unsqueeze(-1) - predicted
+        errors = torch.maximum(levels * below, (levels - 1) * below).mean(dim=-1)
+    elif name == "mae":
         errors = (predicted - targets).abs()
     elif name == "mse":
         errors = (predicted - targets).square()
@@ -149,7 +157,7 @@ def _evaluate(network: nn.Module, batches: _Batches, config: TrainingConfig, hor
                 torch.from_numpy(series[chunk]).to(device), torch.from_numpy(starts[chunk]).to(device)
             )
             count = (mask > 0).sum()
-            total += masked_loss(config.loss, network(inputs, horizon), targets, mask) * count
+            total += masked_loss(config.loss, network(inputs, horizon), targets, mask, config.quantiles) * count
             weight += count
     network.train()
     return float(total / weight.clamp(min=1))
@@ -208,7 +216,7 @@ def train_network(
                 group["lr"] = _learning_rate(config, step + k)
             chunk = slice(k * config.batch_size, (k + 1) * config.batch_size)
             inputs, targets, mask = batches.gather(series_t[chunk], starts_t[chunk])
-            loss = masked_loss(config.loss, network(inputs, horizon), targets, mask)
+            loss = masked_loss(config.loss, network(inputs, horizon), targets, mask, config.quantiles)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             norm = torch.nn.utils.clip_grad_norm_(parameters, clip)
@@ -264,7 +272,8 @@ def train_network(
 def forecast_windows(
     network: nn.Module, windows: torch.Tensor, h: int, *, normalization: str, recursive: bool
 ) -> torch.Tensor:
-    """``h`` forecasts ``(batch, h)`` from windows on the front end's scale (NaN: not observed).
+    """``h`` forecasts ``(batch, h)`` (or ``(batch, h, Q)`` quantiles) from windows on the front
+    end's scale (NaN: not observed).
 
     ``recursive`` networks predict one step, which is appended to the window; each new window
     is normalised by its own level, exactly as in training.
@@ -272,7 +281,8 @@ def forecast_windows(
     with torch.no_grad():
         if not recursive:
             inputs, level = normalize_windows(windows, normalization)
-            return network(inputs, h) + level
+            output = network(inputs, h)
+            return output + (level if output.ndim == 2 else level[:, :, None])
         outputs = []
         for _ in range(h):
             inputs, level = normalize_windows(windows, normalization)

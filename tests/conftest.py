@@ -1,4 +1,4 @@
-"""Shared helpers: write small data files in a test's temporary folder."""
+"""Shared helpers: write small data files in a test's temporary folder; deterministic hypothesis."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The same examples on every run and machine (no example database), so the suite is deterministic.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile("deterministic")
 
 
 @pytest.fixture

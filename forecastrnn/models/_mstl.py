@@ -103,12 +103,13 @@ class MSTL(LocalForecaster):
     def _fit_series(self, y: np.ndarray) -> dict[str, Any]:
         periods = tuple(m for m in self._periods() if m >= 2 and y.size > 2 * m)  # as statsmodels keeps them
         seasonal = self.decompose(y, periods)
-        trend = self._trend_model()
-        return {"periods": periods, "trend": trend._fit_series(y - seasonal.sum(axis=1))}
+        trend = self._trend_model()._fit_series(y - seasonal.sum(axis=1))
+        return {"periods": periods, "trend": trend, "y": y, "seasonal": seasonal}  # y: a view of the fitted data
 
     def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         periods = state["periods"]
-        seasonal = self.decompose(y, periods)
+        fitted = y.size == state["y"].size and np.array_equal(y, state["y"])
+        seasonal = state["seasonal"] if fitted else self.decompose(y, periods)  # the decomposition is the slow part
         steps = np.arange(h)
         future = sum(
             (seasonal[y.size - m + steps % m, column] for column, m in enumerate(periods)),

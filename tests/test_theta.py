@@ -125,3 +125,39 @@ def test_constant_and_short_series(cls):
     np.testing.assert_allclose(forecast.loc["flat", model.name], 7.0)
     assert "needs at least 4 observations" in model.fallbacks_["short"]
     assert (forecast.loc["short", model.name] == 3.0).all()  # naive
+
+
+def fiorucci_by_loop(x, alpha, level0, weight, dynamic, h):
+    """Fiorucci et al.'s recursion step by step (trend lines by np.polyfit): SSE and forecasts."""
+    values, level, sse = list(x), level0, 0.0
+
+    def line(k):
+        if k < 2:
+            return values[0], 0.0
+        slope, intercept = np.polyfit(np.arange(1, k + 1), values[:k], 1)
+        return intercept, slope
+
+    static = line(len(x))
+    forecasts = []
+    for t in range(1, len(x) + h + 1):
+        intercept, slope = line(t - 1) if dynamic else static
+        mu = level + weight * ((1 - alpha) ** (t - 1) * intercept + (1 - (1 - alpha) ** t) / alpha * slope)
+        if t <= len(x):
+            sse += (x[t - 1] - mu) ** 2
+            observed = x[t - 1]
+        else:
+            forecasts.append(mu)
+            values.append(mu)
+            observed = mu
+        level = alpha * observed + (1 - alpha) * level
+    return sse, np.array(forecasts)
+
+
+@pytest.mark.parametrize("model", ["OTM", "DOTM"])
+def test_theta_models_follow_fiorucci_et_al_step_by_step(model):
+    x = noisy_level(seed=2, n=25) + 0.3 * np.arange(25)
+    state = {"model": model, "alpha": 0.4, "level0": 90.0, "weight": 0.6, "k": 3}
+    sse, expected = fiorucci_by_loop(x, 0.4, 90.0, 0.6, model == "DOTM", 5)
+    mean, sigma = theta_forecast(x, state, 5)
+    np.testing.assert_allclose(mean, expected, rtol=1e-10)
+    assert sigma**2 * (25 - 3) == pytest.approx(sse, rel=1e-10)

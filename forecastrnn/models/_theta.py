@@ -105,7 +105,6 @@ def fit_theta(x: np.ndarray, model: str, alpha_bounds: tuple[float, float]) -> d
     (1 - 1/theta), the sum of squared one-step errors and the number of estimated parameters."""
     dynamic = model.startswith("D")
     weight = None if model in ("OTM", "DOTM") else 0.5
-    t = np.arange(1, x.size + 1, dtype=np.float64)
     intercepts, slopes = trend_lines(x)
     if dynamic:  # the line through the values before each step (the first step: the first value)
         intercepts, slopes = np.r_[intercepts[0], intercepts[:-1]], np.r_[0.0, slopes[:-1]]
@@ -113,8 +112,8 @@ def fit_theta(x: np.ndarray, model: str, alpha_bounds: tuple[float, float]) -> d
         intercepts, slopes = intercepts[-1], slopes[-1]
 
     def solve(alpha: float) -> tuple:
-        prev, d = ses_parts(x, alpha)
-        c = None if model == "theta" else theta_term(alpha, t, intercepts, slopes)
+        prev, d = ses_parts(x, alpha)  # d[t - 1] = (1 - alpha)^(t - 1): theta_term from it, no second power
+        c = None if model == "theta" else d * intercepts + (1 - d * (1 - alpha)) / alpha * slopes
         return _least_squares(x - prev, d, c, weight)
 
     alpha = _search_alpha(lambda a: solve(a)[0], *alpha_bounds)

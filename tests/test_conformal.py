@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastrnn.errors import ConfigError, ModelFileError
+from forecastrnn.errors import ConfigError, DataError, ModelFileError
 from forecastrnn.models import LSTMForecaster
 from forecastrnn.models._conformal import calibration_scores, halfwidths, series_scales
 
@@ -54,6 +54,18 @@ def test_calibration_sees_nothing_after_each_window_origin():
     )
     np.testing.assert_array_equal(first[:4], moved[:4])  # window 1: fit and forecast before its origin
     assert not np.allclose(first[4:], moved[4:])
+
+
+def test_short_series_score_the_windows_they_have():
+    panel = pd.concat([ar1_panel(3, 60), ar1_panel(1, 12, seed=9).assign(unique_id="short")], ignore_index=True)
+    scores = calibration_scores(
+        LSTMForecaster(horizon=6, input_size=12, **TINY), panel, n_windows=2, h=6, season_length=1
+    )
+    # the long series score both windows (2 x 3 rows); "short" (12 values) only the second: 6 values before it
+    assert scores.shape == (7, 6)
+    assert np.isfinite(scores).all()
+    with pytest.raises(DataError, match="calibrate intervals"):
+        calibration_scores(LSTMForecaster(**TINY), ar1_panel(2, 13), n_windows=2, h=6, season_length=1)
 
 
 def test_intervals_cover_about_their_level_on_ar1_data():

@@ -3,7 +3,9 @@
 Split conformal prediction (as statsforecast's and NeuralForecast's ``ConformalIntervals``),
 made to work on panels of series of any scale. At ``fit``, a copy of the model is trained on
 each series less its last ``n_windows x h`` values, then forecasts ``h`` steps from each of
-``n_windows`` origins ``h`` apart in that held-out part, from the data before each origin only.
+``n_windows`` origins ``h`` apart in that held-out part, from the data before each origin only
+(a series too short for the copy's training is forecast as a series it never saw, from the
+windows it has).
 Each absolute error, divided by its series' scale (the in-sample mean absolute error of
 seasonal naive before the origin, the MASE scale), is a conformity score. Scores are pooled
 across series, one pool per horizon step, since one series gives too few scores for a 95%
@@ -55,30 +57,32 @@ def _panel_scales(panel: pd.DataFrame, season_length: int) -> pd.Series:
 
 def calibration_scores(model: Any, panel: pd.DataFrame, *, n_windows: int, h: int, season_length: int) -> np.ndarray:
     """Scaled absolute errors (rows: series and windows; columns: horizon steps 1..h) of
-    ``model`` (unfitted; fit here once on the data before the first window, then forecasting
-    the later windows from their newer history without training again). ``panel`` is sorted
-    by series and time. Series too short to hold the windows after 2 values are left out;
-    DataError if none is long enough."""
+    ``model`` (unfitted; fit here once on each series less its last ``n_windows x h`` values,
+    then forecasting every window from the data before it without training again). ``panel``
+    is sorted by series and time. A series scores every window it has at least 2 values
+    before; one too short to be in that fit scores its later windows as a series the model
+    never saw (so short series, often the hardest, are not left out). DataError if no series
+    has 2 values before the first window."""
     position = panel.groupby("unique_id", sort=False).cumcount().to_numpy()
     length = panel.groupby("unique_id", sort=False)["y"].transform("size").to_numpy()
-    usable = length >= n_windows * h + 2
-    if not usable.any():
+    first_cut = length - n_windows * h
+    if not (first_cut >= 2).any():
         raise DataError(
             f"no series is long enough to calibrate intervals on {n_windows} window(s) of {h} steps "
-            f"(each needs at least {n_windows * h + 2} values); lower conformal_windows or the horizon."
+            f"(at least one needs {n_windows * h + 2} values); lower conformal_windows or the horizon."
         )
-    panel, position, length = panel[usable], position[usable], length[usable]
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the calibration copy's fallbacks are not the user's forecast
+        fitted = panel[(first_cut >= 2) & (position < first_cut)].reset_index(drop=True)
+        fitted.attrs = dict(panel.attrs)
+        model.fit(fitted)
         for window in range(n_windows):
             cut = length - (n_windows - window) * h
-            history = panel[position < cut].reset_index(drop=True)
+            history = panel[(cut >= 2) & (position < cut)].reset_index(drop=True)
             history.attrs = dict(panel.attrs)
-            if window == 0:
-                model.fit(history)
             forecast = model.predict(h, history=history)
-            actual = panel[(position >= cut) & (position < cut + h)]
+            actual = panel[(cut >= 2) & (position >= cut) & (position < cut + h)]
             merged = actual.merge(forecast, on=["unique_id", "ds"], how="left")
             errors = (merged["y"] - merged[model.column]).abs().to_numpy().reshape(-1, h)
             scales = _panel_scales(history, season_length).reindex(merged["unique_id"].iloc[::h]).to_numpy()

@@ -74,7 +74,9 @@ def test_ets_matches_statsmodels_for_a_fixed_model():
     reference = ETSModel(
         pd.Series(air["y"].to_numpy()), error="mul", trend="add", damped_trend=True, seasonal="mul", seasonal_periods=12
     ).fit(disp=False)
-    np.testing.assert_allclose(ours.predict(12)["ETS"], reference.forecast(12), rtol=1e-8)
+    fitted = ours.states_["AirPassengers"][1]["fit"]
+    assert fitted.loglik >= reference.llf - 1e-3  # our own engine (_ets_core) finds at least statsmodels' optimum
+    np.testing.assert_allclose(ours.predict(12)["ETS"], reference.forecast(12), rtol=1e-3)
     assert ours.chosen_models() == {"AirPassengers": "ETS(mul,damped,mul)"}
 
 

@@ -1,4 +1,5 @@
-"""Exponential smoothing (ETS) state-space models on statsmodels, with automatic choice by AICc."""
+"""Exponential smoothing (ETS) state-space models with automatic choice by AICc; the engine
+(recursion, likelihood, fit, intervals) is ``_ets_core``, checked against statsmodels."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ import itertools
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ConfigError
+from ._ets_core import Fit, Spec, fit, forecast
 from ._local import Forecast, LocalForecaster
 
 ERRORS, TRENDS, SEASONALS = ("add", "mul"), ("none", "add", "damped"), ("none", "add", "mul")
 
 
 class ETS(LocalForecaster):
-    """ETS(error, trend, seasonal) from statsmodels' ``ETSModel``, fit by maximum likelihood.
+    """ETS(error, trend, seasonal) with statsmodels' ``ETSModel`` equations, fit by maximum likelihood.
 
     Each component is fixed (``error`` ``add``/``mul``, ``trend`` ``none``/``add``/``damped``,
     ``seasonal`` ``none``/``add``/``mul``) or ``"auto"``: every admissible combination is fit and
@@ -23,7 +24,8 @@ class ETS(LocalForecaster):
     (multiplicative trends are left out; multiplicative error or season need positive data;
     additive error with multiplicative season is excluded as numerically unstable; a season
     needs ``season_length`` > 1 and at least two full seasons plus one value).
-    Prediction intervals are analytic for additive errors and simulated (seeded) otherwise.
+    Prediction intervals are analytic for additive errors with no or an additive season and
+    simulated (seeded) otherwise. See ``_ets_core`` for the engine.
     """
 
     name = "ETS"
@@ -77,42 +79,24 @@ class ETS(LocalForecaster):
             raise ValueError("no ETS model fits these settings and data (multiplicative parts need positive values)")
         return chosen
 
-    def _spec(self, y: np.ndarray, error: str, trend: str, seasonal: str) -> Any:
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-        return ETSModel(
-            pd.Series(y),  # statsmodels' prediction results need a pandas index
-            error=error,
-            trend=None if trend == "none" else "add",
-            damped_trend=trend == "damped",
-            seasonal=None if seasonal == "none" else seasonal,
-            seasonal_periods=self.season_length_ if seasonal != "none" else None,
-        )
+    def _spec(self, error: str, trend: str, seasonal: str) -> Spec:
+        return Spec(error, trend, seasonal, self.season_length_ if seasonal != "none" else 1)
 
     def _fit_series(self, y: np.ndarray) -> dict[str, Any]:
-        best: dict[str, Any] | None = None
+        best: Fit | None = None
         for error, trend, seasonal in self.candidates(y):
             try:
-                result = self._spec(y, error, trend, seasonal).fit(disp=False)
+                result = fit(y, self._spec(error, trend, seasonal))
             except (ValueError, np.linalg.LinAlgError):
                 continue
-            if np.isfinite(result.aicc) and (best is None or result.aicc < best["aicc"]):
-                best = {"spec": (error, trend, seasonal), "params": result.params, "aicc": float(result.aicc)}
+            if np.isfinite(result.aicc) and (best is None or result.aicc < best.aicc):
+                best = result
         if best is None:
             raise ValueError("no ETS candidate could be fit")
-        return best
+        return {"spec": (best.spec.error, best.spec.trend, best.spec.seasonal), "fit": best, "aicc": best.aicc}
 
     def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        result = self._spec(y, *state["spec"]).smooth(state["params"])
-        if not levels:
-            return {"mean": np.asarray(result.forecast(h), dtype=np.float64)}
-        prediction = result.get_prediction(start=y.size, end=y.size + h - 1, rng=np.random.default_rng(0))
-        out: Forecast = {"mean": np.asarray(prediction.predicted_mean, dtype=np.float64)}
-        for level in levels:
-            frame = prediction.summary_frame(alpha=1 - level / 100)
-            out[f"lo-{level}"] = frame["pi_lower"].to_numpy(dtype=np.float64)
-            out[f"hi-{level}"] = frame["pi_upper"].to_numpy(dtype=np.float64)
-        return out
+        return forecast(state["fit"], y, h, levels)
 
     def chosen_models(self) -> dict[Any, str]:
         """The ETS(error, trend, seasonal) chosen for each series, e.g. ``ETS(mul,damped,mul)``."""

@@ -105,6 +105,12 @@ def run_backtest(
         network=network,
         read_options=read_options,
     )
+    if level:  # intervals asked for: networks calibrate conformal ones at each fit
+        from forecastrnn.models._conformal import DEFAULT_WINDOWS
+
+        for estimator in models:
+            if "conformal_windows" in estimator.get_params() and not estimator.conformal_windows:
+                estimator.set_params(conformal_windows=DEFAULT_WINDOWS)
     season = season_length or season_length_for(panel.attrs["freq"])
     with model_progress(len(models) * windows, quiet) as update:
         cv = backtest(

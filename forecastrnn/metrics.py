@@ -150,7 +150,70 @@ METRICS: dict[str, Callable[..., float]] = {
     "mase": mase,
     "rmsse": rmsse,
 }
-INTERVAL_METRICS: dict[str, Callable[..., float]] = {"coverage": coverage, "interval_score": interval_score}
+
+
+def _mase_scale(history: np.ndarray, season_length: int) -> float:
+    scale = _mean(np.abs(_seasonal_naive_errors(history, season_length)))
+    return scale if scale > 0 else float("nan")
+
+
+def msis(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    *,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    level: int,
+    history: np.ndarray,
+    season_length: int,
+    **_: object,
+) -> float:
+    """Mean scaled interval score of the M4 competition: :func:`interval_score` divided by the
+    in-sample mean absolute error of seasonal naive (the MASE scale); lower is better."""
+    return interval_score(actual, forecast, lower=lower, upper=upper, level=level) / _mase_scale(history, season_length)
+
+
+def scaled_width(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    *,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    history: np.ndarray,
+    season_length: int,
+    **_: object,
+) -> float:
+    """Mean interval width divided by the MASE scale (comparable across series)."""
+    return _mean(upper - lower) / _mase_scale(history, season_length)
+
+
+def scaled_pinball(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    *,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    level: int,
+    history: np.ndarray,
+    season_length: int,
+    **_: object,
+) -> float:
+    """Pinball (quantile) loss of the interval's bounds as the quantiles (1 - level) / 2 and
+    (1 + level) / 2, averaged over both, divided by the MASE scale; lower is better."""
+    losses = []
+    for bound, tau in ((lower, (1 - level / 100) / 2), (upper, (1 + level / 100) / 2)):
+        below = actual - bound
+        losses.append(_mean(np.maximum(tau * below, (tau - 1) * below)))
+    return float(np.mean(losses)) / _mase_scale(history, season_length)
+
+
+INTERVAL_METRICS: dict[str, Callable[..., float]] = {
+    "coverage": coverage,
+    "interval_score": interval_score,
+    "msis": msis,
+    "width": scaled_width,
+    "pinball": scaled_pinball,
+}
 
 
 def _model_columns(cv: pd.DataFrame) -> list[str]:
@@ -201,8 +264,9 @@ def evaluate(
 ) -> pd.DataFrame:
     """Scores ``unique_id, cutoff, model, metric, value`` for every series, cutoff and model of
     a cv frame. ``panel`` gives each series' history up to each cutoff (scaled metrics); interval
-    metrics (``coverage_<level>``, ``interval_score_<level>``) are added where the cv frame has
-    the interval columns. Missing forecasts score NaN and are named in a
+    metrics (``coverage_<level>`` in %, ``interval_score_<level>``, and scaled by the MASE scale
+    ``msis_<level>`` as in M4, ``width_<level>`` and ``pinball_<level>``) are added where the cv
+    frame has the interval columns. Missing forecasts score NaN and are named in a
     :class:`MissingForecastWarning` (see :func:`missing_forecasts`)."""
     unknown = [name for name in metrics if name not in METRICS]
     if unknown:
@@ -225,17 +289,23 @@ def evaluate(
                 lo, hi = f"{model}-lo-{lvl}", f"{model}-hi-{lvl}"
                 if lo not in group or hi not in group:
                     continue
-                bounds = {"lower": group[lo].to_numpy(dtype=np.float64), "upper": group[hi].to_numpy(dtype=np.float64)}
+                context = {
+                    "lower": group[lo].to_numpy(dtype=np.float64),
+                    "upper": group[hi].to_numpy(dtype=np.float64),
+                    "level": lvl,
+                    "history": history,
+                    "season_length": season_length,
+                }
                 for name, function in INTERVAL_METRICS.items():
-                    value = function(actual, forecast, level=lvl, **bounds)
+                    value = function(actual, forecast, **context)
                     rows.append((uid, cutoff, model, f"{name}_{lvl}", value))
     return pd.DataFrame(rows, columns=["unique_id", "cutoff", "model", "metric", "value"])
 
 
 def summarize(scores: pd.DataFrame, *, benchmark: str | None = "SeasonalNaive") -> pd.DataFrame:
     """Per model and metric: mean and median over series and cutoffs (NaNs left out and
-    counted in ``n_nan``), rank of the mean (1 = best; for coverage, closest to nominal is not
-    judged, only reported), and the mean relative to ``benchmark`` when it is among the models."""
+    counted in ``n_nan``), rank of the mean (1 = best; coverage and width are reported, not
+    ranked: closest to nominal is what counts), and the mean relative to ``benchmark`` when it is among the models."""
     grouped = scores.groupby(["model", "metric"], sort=False)["value"]
     table = pd.DataFrame(
         {
@@ -245,7 +315,7 @@ def summarize(scores: pd.DataFrame, *, benchmark: str | None = "SeasonalNaive") 
             "n_nan": grouped.apply(lambda values: int(values.isna().sum())),
         }
     ).reset_index()
-    lower_is_better = ~table["metric"].str.startswith("coverage")
+    lower_is_better = ~table["metric"].str.startswith(("coverage", "width"))
     table["rank"] = np.nan
     table.loc[lower_is_better, "rank"] = table[lower_is_better].groupby("metric")["mean"].rank(method="min")
     if benchmark is not None and benchmark in set(table["model"]):

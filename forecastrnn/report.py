@@ -64,6 +64,16 @@ _DEFINITIONS = (
         "only when there is one series (else shown per series).",
     ),
     (
+        "cov L%",
+        "coverage: the percentage of actual values inside the L% prediction interval, pooled over the "
+        "series' points; close to L is what calibrated intervals give.",
+    ),
+    (
+        "MSIS L",
+        "mean scaled interval score of the M4 competition for the L% interval: its width plus 2 / (1 - L/100) "
+        "times each actual's distance outside it, divided by the MASE scale; lower is better (narrow and right).",
+    ),
+    (
         "seconds",
         "wall-clock time of fit and predict, summed over cutoffs, after one untimed warm-up fit of each "
         "model (imports and first-use costs excluded), on this machine.",
@@ -149,12 +159,17 @@ class BacktestReport:
         return report
 
     def headline(self) -> pd.DataFrame:
-        """Models in rows; mean MASE and sMAPE (MAE and RMSE too for one series), MASE relative to
-        seasonal naive, OWA against Naive2 and seconds in columns."""
+        """Models in rows; mean MASE and sMAPE (MAE and RMSE too for one series), coverage (%) and
+        MSIS of each interval level scored, MASE relative to seasonal naive, OWA against Naive2
+        and seconds in columns."""
         table = self.summary.pivot(index="model", columns="metric", values="mean")
         shown = _SCORED if self.data["series"] == 1 else _SCALE_FREE
-        table = table[[m for m in shown if m in table.columns]].loc[list(self.models)]
-        table = table.rename(columns=_METRIC_NAMES)
+        intervals = sorted(
+            (m for m in table.columns if m.startswith(("coverage_", "msis_"))),
+            key=lambda m: (int(m.rsplit("_", 1)[1]), m),
+        )
+        table = table[[m for m in shown if m in table.columns] + intervals].loc[list(self.models)]
+        table = table.rename(columns=_METRIC_NAMES | {m: _interval_name(m) for m in intervals})
         relative = [c for c in self.summary.columns if c.startswith("relative_to_")]
         if relative:
             mase_rows = self.summary[self.summary["metric"] == "mase"].set_index("model")
@@ -272,6 +287,12 @@ def _chosen_series(report: BacktestReport) -> dict[str, Any]:
         if uid not in chosen.values():
             chosen[label] = uid
     return chosen
+
+
+def _interval_name(metric: str) -> str:
+    """``coverage_80`` -> ``cov 80%`` (short: CLI tables are narrow), ``msis_95`` -> ``MSIS 95``."""
+    name, level = metric.rsplit("_", 1)
+    return f"cov {level}%" if name == "coverage" else f"MSIS {level}"
 
 
 def _changed_params(model: Any) -> dict[str, Any]:

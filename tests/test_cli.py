@@ -523,3 +523,14 @@ def test_train_never_replaces_a_folder_with_other_files(tmp_path, monkeypatch):
     line = _one_error_line(runner.invoke(app, ["train", "nile", "--save", str(folder)]))
     assert f"{folder} is not empty and is not a saved forecastrnn model" in line
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "index.html"]
+
+
+def test_backtest_scores_network_intervals(tmp_path):
+    scores = tmp_path / "scores.csv"
+    args = ["backtest", "uk_lung_deaths", "-m", "lstm", "-m", "snaive", "-H", "3", "--windows", "2", "--level", "80"]
+    args += ["--max-steps", "1", "--hidden-size", "4", "--input-size", "12", "--device", "cpu", "-q"]
+    result = runner.invoke(app, [*args, "--scores", str(scores)])
+    assert result.exit_code == 0, result.output
+    metrics = set(pd.read_csv(scores).query("model == 'LSTM'")["metric"])
+    assert {"coverage_80", "msis_80", "width_80", "pinball_80"} <= metrics
+    assert "cov 80%" in result.stdout

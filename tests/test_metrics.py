@@ -205,3 +205,17 @@ def test_squared_scores_do_not_overflow_on_huge_values():
     assert huge == pytest.approx(1e290 * rmse(actual, forecast))
     assert scaled == pytest.approx(rmse(actual, forecast))
     assert rmse(actual, actual) == 0.0
+
+
+def test_scaled_interval_metrics_by_hand():
+    from forecastrnn.metrics import msis, scaled_pinball, scaled_width
+
+    history = np.array([1.0, 3.0, 2.0, 6.0])  # seasonal naive (lag 2) errors 1 and 3: MASE scale 2
+    actual = np.array([4.0, 10.0])
+    lower, upper = np.array([3.0, 5.0]), np.array([5.0, 7.0])
+    context = {"lower": lower, "upper": upper, "history": history, "season_length": 2}
+    # widths 2 and 2; the second actual is 3 above its interval: 2 / 0.2 * 3 = 30 -> (2 + 32) / 2 = 17, scaled 8.5
+    assert msis(actual, actual, level=80, **context) == pytest.approx(8.5)
+    assert scaled_width(actual, actual, **context) == pytest.approx(1.0)
+    # pinball at 0.1 (lower): 0.1 * 1 and 0.1 * 5 -> 0.3; at 0.9 (upper): 0.1 * 1 and 0.9 * 3 -> 1.4; mean 0.85 / 2
+    assert scaled_pinball(actual, actual, level=80, **context) == pytest.approx(0.425)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from forecastrnn.errors import ConfigError
+from forecastrnn.models._registry import benchmark_models
 
 from . import _options as o
 from ._errors import handle_errors
@@ -17,7 +18,7 @@ from ._output import REPORTS, check_output, emit, write_frame
 from ._progress import model_progress
 from ._run import command_line, prepare
 
-BENCHMARK_MODELS = ["rnn", "lstm", "gru", "arima", "ets", "snaive", "naive"]
+BENCHMARK_MODELS = benchmark_models()
 
 
 class Window(str, Enum):

@@ -23,6 +23,7 @@ _LAZY = {
     "SeriesScaler": "forecastrnn.scaling",
     "load_model": "forecastrnn.models",
     "backtest": "forecastrnn.backtesting",
+    "provenance": "forecastrnn.backtesting",
     "evaluate": "forecastrnn.metrics",
     "summarize": "forecastrnn.metrics",
 } | dict.fromkeys(model_modules(), "forecastrnn.models")

@@ -1,6 +1,7 @@
 """Seconds per series of AutoARIMA and ETS (one core, and n_jobs=2), with their accuracy.
 
-Run:  .venv/bin/python benchmarks/statistical_speed.py [--extra CSV] [--statsforecast-python PATH] [--out FILE]
+Run:  .venv/bin/python benchmarks/statistical_speed.py [--models ETS AutoARIMA] [--extra CSV]
+          [--statsforecast-python PATH] [--out FILE]
 
 Series: every series of the bundled monthly_classics panel (72 to 486 values), and the five
 of them with at least 240 values cut to their last 240 (the length the targets are set for).
@@ -13,6 +14,8 @@ statsforecast is not a dependency. To compare with it, install it in another env
 (``python3 -m venv /tmp/sf && /tmp/sf/bin/pip install statsforecast``) and pass that Python
 with ``--statsforecast-python``: its AutoARIMA and AutoETS then run on the same series, one by
 one, after one warm-up fit (numba compiles on first use; that time is reported apart).
+
+The table is appended to ``--out`` as a dated section headed by the command that made it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import json
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +122,9 @@ def main() -> None:
     parser.add_argument("--statsforecast-python", help="A Python with statsforecast installed, to compare with.")
     parser.add_argument("--extra", type=Path, help="A CSV panel of more monthly series to time.")
     parser.add_argument("--only-extra", action="store_true", help="Time only the --extra series.")
+    parser.add_argument(
+        "--models", nargs="+", choices=("AutoARIMA", "ETS"), default=["AutoARIMA", "ETS"], help="Models to time."
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "statistical_speed.md")
     args = parser.parse_args()
     panel = load("monthly_classics")
@@ -130,7 +138,8 @@ def main() -> None:
     if args.extra:
         extra = read_panel(args.extra, freq="MS")
         sets[f"{args.extra.name} ({extra['unique_id'].nunique()} series)"] = extra
-    models = {"AutoARIMA": lambda jobs=1: AutoARIMA(n_jobs=jobs), "ETS": lambda jobs=1: ETS(n_jobs=jobs)}
+    makers = {"AutoARIMA": lambda jobs=1: AutoARIMA(n_jobs=jobs), "ETS": lambda jobs=1: ETS(n_jobs=jobs)}
+    models = {name: makers[name] for name in args.models}
     rows = []
     for set_name, data in sets.items():
         for name, make in models.items():
@@ -155,10 +164,10 @@ def main() -> None:
             rows += statsforecast_rows(args.statsforecast_python, data, set_name)
             print(rows[-2:], flush=True)
     lines = [
-        "# AutoARIMA and ETS: seconds per series",
+        f"## {date.today().isoformat()}: `python benchmarks/{Path(sys.argv[0]).name} {' '.join(sys.argv[1:])}`",
         "",
-        f"`python benchmarks/statistical_speed.py` on {platform.machine()}, Python {platform.python_version()}; "
-        "last 12 values held out; wall-clock seconds for fit + 12-step forecast.",
+        f"{platform.machine()}, Python {platform.python_version()}; last 12 values held out; wall-clock seconds "
+        "for fit + 12-step forecast.",
         "",
         "| series | model | one core: median s/series | one core: mean s/series | one core: total s | "
         "n_jobs=2: s/series | mean MASE |",
@@ -172,7 +181,8 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    with args.out.open("a") as out:
+        out.write(("\n" if args.out.stat().st_size else "") + text)
 
 
 if __name__ == "__main__":

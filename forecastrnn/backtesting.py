@@ -20,8 +20,10 @@ chosen specifications, warnings, training histories, seconds) is kept in a
 
 from __future__ import annotations
 
+import itertools
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._backends import open_backend
 from .data import format_time, read_panel
 from .errors import ConfigError, DataError
 
@@ -172,12 +175,172 @@ def _predict(fitted: Any, h: int, levels: tuple[int, ...], history: pd.DataFrame
         return fitted.predict(h, level=levels, history=history)
 
 
-def _fit_predict(model: Any, train: pd.DataFrame, h: int, levels: tuple[int, ...]) -> tuple[pd.DataFrame, dict, float]:
-    began = time.perf_counter()
-    fitted = model.clone().fit(train)
-    forecast = _predict(fitted, h, levels, None)
-    seconds = time.perf_counter() - began
-    return forecast, _record(fitted, list(train["unique_id"].unique()), True), seconds
+@dataclass(frozen=True, eq=False)
+class _Task:
+    """One model over consecutive windows (a fit, then the windows that reuse it) on the rows of
+    some whole series: what a worker needs to cut the training data and run them."""
+
+    model: Any
+    panel: pd.DataFrame
+    position: np.ndarray
+    cuts: list[np.ndarray]
+    first: int
+    refit: bool | int
+    h: int
+    levels: tuple[int, ...]
+    window: str
+    train_size: int | None
+
+
+def _train_rows(panel: pd.DataFrame, position: np.ndarray, cut: np.ndarray, window: str, size: int | None) -> Any:
+    """The rows of ``panel`` before ``cut`` (the last ``size`` of them with a sliding window)."""
+    in_train = position < cut
+    if window == "sliding":
+        in_train &= position >= cut - int(size)
+    train = panel[in_train].reset_index(drop=True)
+    train.attrs["freq"] = panel.attrs["freq"]
+    return train
+
+
+def _run_task(task: _Task, on_window: Callable[[int, bool], None] | None = None) -> list[tuple[Any, dict, float]]:
+    """(forecast or None, record, seconds) for each window of ``task``; the first is a fit."""
+    results: list[tuple[Any, dict, float]] = []
+    fitted, fit_fallbacks = None, {}
+    for offset, cut in enumerate(task.cuts):
+        train = _train_rows(task.panel, task.position, cut, task.window, task.train_size)
+        refit_now = offset == 0 or _refit_here(task.refit, task.first + offset)
+        if not len(train):  # none of this task's series at this cutoff
+            results.append((None, _record(None, [], refit_now), 0.0))
+            continue
+        began = time.perf_counter()
+        if refit_now:
+            fitted = task.model.clone().fit(train)
+            fit_fallbacks = dict(getattr(fitted, "fallbacks_", {}))
+        else:
+            fitted.fallbacks_ = dict(fit_fallbacks)  # this cutoff's predict notes only, not earlier ones
+        forecast = _predict(fitted, task.h, task.levels, None if refit_now else train)
+        seconds = time.perf_counter() - began
+        results.append((forecast, _record(fitted, list(train["unique_id"].unique()), refit_now), seconds))
+        if on_window is not None:
+            on_window(task.first + offset, refit_now)
+    return results
+
+
+def _series_parts(panel: pd.DataFrame, present: np.ndarray, count: int) -> list[slice]:
+    """Row slices of about ``count`` runs of whole series, each with a series ``present`` at the
+    fit (``present``: per row; runs without one join the run before or after)."""
+    keys = panel["unique_id"]
+    starts = np.flatnonzero(np.r_[True, np.asarray(keys.array[1:] != keys.array[:-1], dtype=bool)])
+    ends = np.r_[starts[1:], len(keys)]
+    cuts = np.linspace(0, starts.size, min(count, starts.size) + 1).round().astype(int)
+    parts = []
+    for a, b in itertools.pairwise(cuts.tolist()):
+        rows = slice(int(starts[a]), int(ends[b - 1]))
+        if parts and not (present[parts[-1]].any() and present[rows].any()):
+            parts[-1] = slice(parts[-1].start, rows.stop)
+        else:
+            parts.append(rows)
+    return parts
+
+
+def _merge(results: list[tuple[Any, dict, float]]) -> tuple[pd.DataFrame, dict, float]:
+    """One window's (forecast, record, seconds) from its parts, in series order."""
+    forecasts = [forecast for forecast, _, _ in results if forecast is not None]
+    records = [record for _, record, _ in results]
+    warned: Counter = Counter()
+    for record in records:
+        warned.update(record["warnings"])
+    merged = {
+        "fallbacks": {uid: why for record in records for uid, why in record["fallbacks"].items()},
+        "specs": {uid: spec for record in records for uid, spec in record["specs"].items()},
+        "warnings": dict(warned),
+        "history": [entry for record in records for entry in record["history"]],
+    }
+    forecast = forecasts[0] if len(forecasts) == 1 else pd.concat(forecasts, ignore_index=True)
+    return forecast, merged, float(sum(seconds for _, _, seconds in results))
+
+
+def _run_models(
+    runner: Any,
+    panel: pd.DataFrame,
+    position: np.ndarray,
+    windows: list[tuple[np.ndarray, pd.DataFrame]],
+    models: Sequence[Any],
+    *,
+    h: int,
+    level: tuple[int, ...],
+    refit: bool | int,
+    window: str,
+    train_size: int | None,
+    callback: Callable[[dict[str, Any]], None] | None,
+) -> tuple[dict[str, list[pd.DataFrame]], dict[str, list[dict[str, Any]]], dict[str, list[float]]]:
+    """Every model at every window on ``runner`` (a backend of ``_backends``): per model column,
+    the forecasts, records and seconds of each window."""
+    n = len(windows)
+    firsts = [index for index in range(n) if _refit_here(refit, index)]
+    groups = list(zip(firsts, [*firsts[1:], n], strict=True))
+    distributed = runner.name == "dask"
+    parts_per_group = max(1, -(-4 * runner.workers // (len(models) * len(groups)))) if distributed else 1
+    first_train = _train_rows(panel, position, windows[0][0], window, train_size)
+    tasks, owners = [], []  # owners: (model number, group number) of each task
+    for number, model in enumerate(models):
+        levels = level if model.supports_intervals else ()
+        if distributed:
+            runner.client.run(_warm_up, model, first_train, h)
+            if "n_jobs" in model.get_params():
+                model = model.clone().set_params(n_jobs=1)  # the cluster is the parallelism
+        else:
+            _warm_up(model, first_train, h)
+        for group, (first, stop) in enumerate(groups):
+            cut_list = [cut for cut, _ in windows[first:stop]]
+            parts = [slice(0, len(panel))]
+            if distributed and parts_per_group > 1 and _is_local(model):
+                parts = _series_parts(panel, cut_list[0] >= 0, parts_per_group)
+            for rows in parts:
+                part = panel.iloc[rows].reset_index(drop=True) if len(parts) > 1 else panel
+                part.attrs["freq"] = panel.attrs["freq"]
+                cuts = [cut[rows] for cut in cut_list]
+                tasks.append(_Task(model, part, position[rows], cuts, first, refit, h, levels, window, train_size))
+                owners.append((number, group))
+
+    def report(number: int, index: int, refit_now: bool) -> None:
+        if callback is not None:
+            callback({"model": models[number].column, "window": index + 1, "n_windows": n, "refit": refit_now})
+
+    if runner.workers == 1:  # in this process: progress after every window
+        results = [
+            _run_task(task, lambda index, now, number=owner[0]: report(number, index, now))
+            for task, owner in zip(tasks, owners, strict=True)
+        ]
+    else:
+        remaining = Counter(owners)
+
+        def done(task_number: int) -> None:
+            number, group = owners[task_number]
+            remaining[number, group] -= 1
+            if remaining[number, group] == 0:
+                for index in range(*groups[group]):
+                    report(number, index, index == groups[group][0] or _refit_here(refit, index))
+
+        results = runner.map(_run_task, tasks, done)
+    by_window: dict[tuple[int, int], list[tuple[Any, dict, float]]] = {}
+    for task, owner, result in zip(tasks, owners, results, strict=True):
+        for offset, outcome in enumerate(result):
+            by_window.setdefault((owner[0], task.first + offset), []).append(outcome)
+    forecasts, records, timings = {}, {}, {}
+    for number, model in enumerate(models):
+        merged = [_merge(by_window[number, index]) for index in range(n)]
+        forecasts[model.column] = [forecast for forecast, _, _ in merged]
+        records[model.column] = [record for _, record, _ in merged]
+        timings[model.column] = [seconds for _, _, seconds in merged]
+    return forecasts, records, timings
+
+
+def _is_local(model: Any) -> bool:
+    """Whether ``model`` forecasts each series from its own values only (so series can be split)."""
+    from .models._local import LocalForecaster
+
+    return isinstance(model, LocalForecaster)
 
 
 def _warm_up(model: Any, train: pd.DataFrame, h: int) -> None:
@@ -286,6 +449,8 @@ def backtest(
     cutoffs: str = "aligned",
     n_jobs: int = 1,
     callback: Callable[[dict[str, Any]], None] | None = None,
+    backend: str = "joblib",
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Forecast ``h`` steps from ``n_windows`` cutoffs, ``step`` apart (default ``h``).
 
@@ -299,6 +464,10 @@ def backtest(
     holds each model's total fit and predict time (after a warm-up, see :func:`_warm_up`),
     ``cv.attrs["provenance"]`` the :class:`Provenance`. With ``refit=True``, ``n_jobs`` > 1
     runs the cutoffs of each model in parallel (joblib); results are identical.
+    ``backend="dask"`` runs the models' fits on a Dask cluster instead (``scheduler``: a
+    ``distributed.Client``, an address, or None for a LocalCluster sized to the machine): each
+    model's cutoffs between refits are one task, and the local models' series are cut into
+    chunks; the cv frame and provenance are identical to the joblib run's.
     """
     step = h if step is None else step
     _check(h, n_windows, step, window, train_size, refit, cutoffs)
@@ -317,53 +486,31 @@ def backtest(
         cuts = _per_series_cuts(panel, length, h=h, n_windows=n_windows, step=step, min_train=min_train)
         skipped = pd.DataFrame(columns=["cutoff", "unique_id", "reason", "evaluated"])
 
-    windows = []
+    windows = []  # (training values of each row's series, cv frame) of each window with a test part
     for cut, cutoff in cuts:
-        in_train = position < cut
-        if window == "sliding":
-            in_train &= position >= cut - int(train_size)
-        train = panel[in_train].reset_index(drop=True)
-        train.attrs["freq"] = freq
         test = panel[(cut >= 0) & (position >= cut) & (position < cut + h)].reset_index(drop=True)
         if cutoff is None:
-            ends = train.groupby("unique_id", sort=False)["ds"].max().rename("cutoff")
+            ends = panel[position < cut].groupby("unique_id", sort=False)["ds"].max().rename("cutoff")
             frame = test.merge(ends, left_on="unique_id", right_index=True)[["unique_id", "ds", "cutoff", "y"]]
         else:
             frame = test.assign(cutoff=cutoff)[["unique_id", "ds", "cutoff", "y"]]
         if len(frame):
-            windows.append((train, frame))
+            windows.append((cut, frame))
 
-    forecasts: dict[str, list[pd.DataFrame]] = {}
-    records: dict[str, list[dict[str, Any]]] = {}
-    timings: dict[str, list[float]] = {}
-    for model in models:
-        levels = tuple(level) if model.supports_intervals else ()
-        _warm_up(model, windows[0][0], h)
-        if refit is True and n_jobs != 1 and len(windows) > 1:
-            from joblib import Parallel, delayed
-
-            results = Parallel(n_jobs=n_jobs)(delayed(_fit_predict)(model, train, h, levels) for train, _ in windows)
-            forecasts[model.column] = [forecast for forecast, _, _ in results]
-            records[model.column] = [record for _, record, _ in results]
-            timings[model.column] = [seconds for _, _, seconds in results]
-            if callback is not None:
-                for index in range(len(windows)):
-                    callback({"model": model.column, "window": index + 1, "n_windows": len(windows), "refit": True})
-            continue
-        forecasts[model.column], records[model.column], timings[model.column] = [], [], []
-        for index, (train, _) in enumerate(windows):
-            began = time.perf_counter()
-            refit_now = _refit_here(refit, index)
-            if refit_now:
-                fitted = model.clone().fit(train)
-                fit_fallbacks = dict(getattr(fitted, "fallbacks_", {}))
-            else:
-                fitted.fallbacks_ = dict(fit_fallbacks)  # this cutoff's predict notes only, not earlier ones
-            forecasts[model.column].append(_predict(fitted, h, levels, None if refit_now else train))
-            timings[model.column].append(time.perf_counter() - began)
-            records[model.column].append(_record(fitted, list(train["unique_id"].unique()), refit_now))
-            if callback is not None:
-                callback({"model": model.column, "window": index + 1, "n_windows": len(windows), "refit": refit_now})
+    with open_backend(backend, scheduler=scheduler, n_jobs=n_jobs) as runner:
+        forecasts, records, timings = _run_models(
+            runner,
+            panel,
+            position,
+            windows,
+            models,
+            h=h,
+            level=tuple(level),
+            refit=refit,
+            window=window,
+            train_size=train_size,
+            callback=callback,
+        )
 
     results = []
     for index, (_, frame) in enumerate(windows):
@@ -371,7 +518,7 @@ def backtest(
             frame = frame.merge(forecasts[model.column][index], on=["unique_id", "ds"], how="left")
         results.append(frame)
     cv = pd.concat(results, ignore_index=True)
-    found = _provenance(cv, windows, records, timings, skipped, cutoffs, models)
+    found = _provenance(cv, [frame for _, frame in windows], records, timings, skipped, cutoffs, models)
     cv.attrs["seconds"] = {column: float(sum(timings[column])) for column in columns}
     cv.attrs["provenance"] = found
     _warn_fallbacks(found)
@@ -380,7 +527,7 @@ def backtest(
 
 def _provenance(
     cv: pd.DataFrame,
-    windows: list[tuple[pd.DataFrame, pd.DataFrame]],
+    frames: list[pd.DataFrame],
     records: dict[str, list[dict[str, Any]]],
     timings: dict[str, list[float]],
     skipped: pd.DataFrame,
@@ -390,7 +537,7 @@ def _provenance(
     """Gather each model's records per cutoff into tidy frames."""
     fallbacks, specs, warned, training, seconds = [], [], [], [], []
     for column, per_window in records.items():
-        for number, ((_, frame), record, spent) in enumerate(zip(windows, per_window, timings[column], strict=True)):
+        for number, (frame, record, spent) in enumerate(zip(frames, per_window, timings[column], strict=True)):
             window = number + 1
             cutoff = frame["cutoff"].iloc[0] if mode == "aligned" else None
             cut_of = frame.groupby("unique_id", sort=False)["cutoff"].first()

@@ -13,10 +13,11 @@ and ``_forecast_panel`` instead of paying Python's cost once per series.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections import Counter
 from collections.abc import Iterator
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,9 @@ from ._plausible import (
 )
 
 Forecast = dict[str, np.ndarray]
+
+_PANEL_STATE = ("series_", "states_", "ids_", "fallbacks_", "warnings_")
+"""Fitted attributes that grow with the panel: left out of the copy shipped to workers."""
 
 
 def normal_interval(mean: np.ndarray, sigma: np.ndarray, levels: tuple[int, ...]) -> Forecast:
@@ -244,18 +248,31 @@ class LocalForecaster(BaseForecaster):
 
     # ---- the panel-level contract ----
 
-    def _map(self, function: Any, items: list[Any]) -> list[Any]:
-        n_jobs = getattr(self, "n_jobs", 1)
-        if n_jobs in (None, 1) or len(items) < 2:
-            return [function(*item) for item in items]
-        from joblib import Parallel, delayed
+    def _map(self, method: str, items: list[tuple[Any, ...]]) -> list[Any]:
+        """``self.<method>(*item)`` for each item, in order: in this process, or on the backend in
+        effect (joblib with ``n_jobs``, or Dask under ``parallel_backend``) in a few contiguous
+        chunks per worker, each shipped with a copy of this model without its fitted panel."""
+        from .._backends import chunks, current_backend
 
-        return Parallel(n_jobs=n_jobs)(delayed(function)(*item) for item in items)
+        backend = current_backend(getattr(self, "n_jobs", 1))
+        if backend.workers == 1 or len(items) < 2:
+            return [getattr(self, method)(*item) for item in items]
+        task = partial(_run_chunk, self._shell(), method)
+        return [result for part in backend.map(task, chunks(items, backend.workers)) for result in part]
+
+    def _shell(self) -> LocalForecaster:
+        """A copy that runs the per-series core serially, without the panel-sized fitted state."""
+        shell = copy.copy(self)
+        for name in _PANEL_STATE:
+            shell.__dict__.pop(name, None)
+        if "n_jobs" in shell.__dict__:
+            shell.n_jobs = 1
+        return shell
 
     def _fit_panel(self, series: SeriesArrays) -> tuple[list[tuple[str, Any]], dict[Any, str], Counter]:
         """Per series (kind, state) with kind "own" or "fallback", the reasons of the fallbacks
         by series id, and the library warnings: ``_fit_one`` mapped over the series."""
-        results = self._map(self._fit_one, list(zip(series.ids, series.series(), strict=True)))
+        results = self._map("_fit_one", list(zip(series.ids, series.series(), strict=True)))
         states = [(kind, state) for kind, state, _, _ in results]
         fallbacks = {uid: why for uid, (_, _, why, _) in zip(series.ids, results, strict=True) if why}
         return states, fallbacks, Counter(text for *_, texts in results for text in texts)
@@ -266,7 +283,7 @@ class LocalForecaster(BaseForecaster):
         """The forecasts as (series, h) arrays by column ("mean", "lo-80", ...), and what was
         replaced or flagged by series id: ``_forecast_one`` mapped over the series."""
         results = self._map(
-            self._forecast_one,
+            "_forecast_one",
             list(zip(states, series.series(), [h] * len(series), [levels] * len(series), strict=True)),
         )
         forecast = {key: np.stack([f[key] for f, _ in results]) for key in results[0][0]}
@@ -333,6 +350,12 @@ class LocalForecaster(BaseForecaster):
             ),
             stacklevel=4,
         )
+
+
+def _run_chunk(model: LocalForecaster, method: str, items: list[tuple[Any, ...]]) -> list[Any]:
+    """``model.<method>(*item)`` for each item of a chunk (one task on a worker)."""
+    function = getattr(model, method)
+    return [function(*item) for item in items]
 
 
 def _warning_text(record: warnings.WarningMessage) -> str:

@@ -25,6 +25,11 @@ class Strategy(str, Enum):
     seq2seq = "seq2seq"
 
 
+class BackendChoice(str, Enum):
+    joblib = "joblib"
+    dask = "dask"
+
+
 def _positive(value: float | None) -> float | None:
     if value is not None and not value > 0:
         raise typer.BadParameter(f"{value} is not allowed: give a number > 0.")
@@ -138,3 +143,16 @@ Seed = Annotated[int, typer.Option(min=0, help="Random seed of the networks.")]
 Jobs = Annotated[int, typer.Option("--n-jobs", help="Parallel workers for the statistical models.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+BackendOption = Annotated[
+    BackendChoice,
+    typer.Option(
+        "--backend",
+        help="Where the statistical models' per-series work and the backtest's fits run: joblib (this machine, "
+        "--n-jobs) or dask (a cluster: --scheduler, else a LocalCluster sized to this machine; needs "
+        "pip install forecastrnn[dask]).",
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786 (--backend dask)."),
+]

@@ -86,8 +86,11 @@ def run_backtest(
     read_options: dict[str, Any],
     quiet: bool,
     as_json: bool,
+    backend: o.BackendChoice = o.BackendChoice.joblib,
+    scheduler: str | None = None,
 ) -> None:
     """Backtest, print the aggregate table, write what was asked for."""
+    from forecastrnn._backends import check_backend
     from forecastrnn.backtesting import backtest
     from forecastrnn.data import season_length_for
     from forecastrnn.report import BacktestReport, write_report
@@ -96,6 +99,7 @@ def run_backtest(
     check_output(report, "--report", REPORTS)
     check_output(scores, "--scores")
     check_output(output)
+    check_backend(backend.value, scheduler)
     panel, horizon, models = prepare(
         data,
         model_names,
@@ -126,6 +130,8 @@ def run_backtest(
             level=tuple(level),
             cutoffs=cutoffs.value.replace("-", "_"),
             n_jobs=n_jobs,
+            backend=backend.value,
+            scheduler=scheduler,
             callback=lambda event: update(f"{event['model']}: cutoff {event['window']}/{event['n_windows']}", 1),
         )
     settings = {
@@ -222,6 +228,8 @@ def backtest_command(
     ensemble: o.Ensemble = None,
     seed: o.Seed = 0,
     n_jobs: o.Jobs = 1,
+    backend: o.BackendOption = o.BackendChoice.joblib,
+    scheduler: o.Scheduler = None,
     quiet: o.Quiet = False,
     as_json: o.Json = False,
 ) -> None:
@@ -257,6 +265,8 @@ def backtest_command(
         read_options=o.read_options(arguments),
         quiet=quiet,
         as_json=as_json,
+        backend=backend,
+        scheduler=scheduler,
     )
 
 
@@ -272,6 +282,8 @@ def benchmark_command(
     max_steps: o.MaxSteps = None,
     seed: o.Seed = 0,
     n_jobs: o.Jobs = 1,
+    backend: o.BackendOption = o.BackendChoice.joblib,
+    scheduler: o.Scheduler = None,
     quiet: o.Quiet = False,
     as_json: o.Json = False,
 ) -> None:
@@ -303,4 +315,6 @@ def benchmark_command(
         read_options={},
         quiet=quiet,
         as_json=as_json,
+        backend=backend,
+        scheduler=scheduler,
     )

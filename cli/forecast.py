@@ -42,6 +42,8 @@ def forecast_command(
     ensemble: o.Ensemble = None,
     seed: o.Seed = 0,
     n_jobs: o.Jobs = 1,
+    backend: o.BackendOption = o.BackendChoice.joblib,
+    scheduler: o.Scheduler = None,
     quiet: o.Quiet = False,
     as_json: o.Json = False,
 ) -> None:
@@ -52,12 +54,17 @@ def forecast_command(
       forecastrnn forecast air_passengers --model lstm --model ets --horizon 12
 
       forecastrnn forecast sales.csv --id-col store --time-col week --target-col units -o forecast.csv
+
+      forecastrnn forecast sales.parquet -m ets -m arima --backend dask --scheduler tcp://host:8786
     """
     import pandas as pd
+
+    from forecastrnn._backends import check_backend, parallel_backend
 
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
     check_output(output)
+    check_backend(backend.value, scheduler)
     panel, horizon, models = prepare(
         data,
         model,
@@ -69,7 +76,10 @@ def forecast_command(
         read_options=read_options,
     )
     forecasts = None
-    with model_progress(len(models), quiet) as update:
+    with (
+        parallel_backend(backend.value, scheduler=scheduler, n_jobs=n_jobs),
+        model_progress(len(models), quiet) as update,
+    ):
         for number, (name, estimator) in enumerate(zip(model, models, strict=True), start=1):
             update(f"fitting {estimator.column} ({number}/{len(models)})")
             if level and name.lower() in RECURRENT and not estimator.conformal_windows:

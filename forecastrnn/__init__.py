@@ -24,6 +24,8 @@ _LAZY = {
     "load_model": "forecastrnn.models",
     "backtest": "forecastrnn.backtesting",
     "provenance": "forecastrnn.backtesting",
+    "parallel_backend": "forecastrnn._backends",
+    "forecast_partitions": "forecastrnn.partitions",
     "evaluate": "forecastrnn.metrics",
     "summarize": "forecastrnn.metrics",
 } | dict.fromkeys(model_modules(), "forecastrnn.models")

@@ -24,6 +24,7 @@ _LAZY = {
     "load_model": "forecastrnn.models",
     "backtest": "forecastrnn.backtesting",
     "provenance": "forecastrnn.backtesting",
+    "plot": "forecastrnn.plotting",
     "parallel_backend": "forecastrnn._backends",
     "forecast_partitions": "forecastrnn.partitions",
     "evaluate": "forecastrnn.metrics",

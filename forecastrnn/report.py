@@ -26,6 +26,7 @@ from ._atomic import atomic_path
 from .data import describe_panel, format_time
 from .errors import ConfigError
 from .metrics import error_by_step, evaluate, naive2_forecasts, owa, summarize
+from .plotting import draw_series, legend_below
 
 __all__ = ["BacktestReport", "write_report"]
 
@@ -349,63 +350,6 @@ def _plotted_models(report: BacktestReport) -> list[str]:
     return shown[:_LINES_PER_PLOT]
 
 
-def _draw_series(
-    ax: Any, uid: Any, cv: pd.DataFrame, panel: pd.DataFrame, models: list[str], colours: dict, season: int
-) -> None:
-    """History context, actuals, each model's forecasts from every cutoff with interval bands."""
-    series = panel[panel["unique_id"] == uid]
-    part = cv[cv["unique_id"] == uid]
-    first = part["cutoff"].min()
-    before = series[series["ds"] <= first]
-    after = int((series["ds"] > first).sum())
-    context = max(2 * season, after, 8)
-    shown = series.iloc[max(len(before) - context, 0) : len(before) + after]
-    ax.plot(shown["ds"], shown["y"], color="#222222", linewidth=1.3, label="actual")
-    for model in models:
-        colour = colours[model]
-        levels = sorted({int(c.rsplit("-", 1)[1]) for c in part.columns if c.startswith(f"{model}-lo-")}, reverse=True)
-        for number, (_, window) in enumerate(part.groupby("cutoff", sort=True)):
-            for rank, lvl in enumerate(levels):
-                ax.fill_between(
-                    window["ds"],
-                    window[f"{model}-lo-{lvl}"],
-                    window[f"{model}-hi-{lvl}"],
-                    color=colour,
-                    alpha=0.12 + 0.1 * rank,
-                    linewidth=0,
-                    label=f"{model} {lvl}% interval" if number == 0 else None,
-                )
-            ax.plot(window["ds"], window[model], color=colour, linewidth=1.4, label=model if number == 0 else None)
-    for cutoff in part["cutoff"].unique():
-        ax.axvline(cutoff, color="grey", linestyle=":", linewidth=0.8)
-    if pd.api.types.is_datetime64_any_dtype(shown["ds"]):
-        import matplotlib.dates as mdates
-
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.grid(alpha=0.25)
-    ax.tick_params(labelsize=8)
-
-
-def _legend_below(fig: Any, axes: Any) -> None:
-    handles, labels = {}, []
-    for ax in np.ravel(axes):
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            if label not in handles:
-                handles[label] = handle
-                labels.append(label)
-    fig.legend(
-        [handles[label] for label in labels],
-        labels,
-        loc="lower center",
-        ncol=min(len(labels), 4),
-        fontsize=8,
-        frameon=False,
-        bbox_to_anchor=(0.5, 0.0),
-    )
-
-
 def _figures(report: BacktestReport, cv: pd.DataFrame, panel: pd.DataFrame, season: int) -> dict[str, bytes]:
     import matplotlib
 
@@ -422,11 +366,11 @@ def _figures(report: BacktestReport, cv: pd.DataFrame, panel: pd.DataFrame, seas
     fig, axes = plt.subplots(len(chosen), 1, figsize=(8.5, 2.5 * len(chosen) + 0.6), squeeze=False)
     best = report.best_model()
     for ax, (label, uid) in zip(axes[:, 0], chosen.items(), strict=True):
-        _draw_series(ax, uid, cv, panel, models, colours, season)
+        draw_series(ax, uid, cv, panel, models, colours, season)
         score = mase.loc[uid, best[0]] if best and uid in mase.index else np.nan
         ax.set_title(f"{label}: {uid}  ({best[0] if best else ''} MASE {_number(score)})", fontsize=9, loc="left")
     fig.tight_layout(rect=(0, 0.07 if len(chosen) > 1 else 0.12, 1, 1))
-    _legend_below(fig, axes)
+    legend_below(fig, axes)
     figures["forecasts"] = _png(fig)
     plt.close(fig)
 
@@ -436,13 +380,13 @@ def _figures(report: BacktestReport, cv: pd.DataFrame, panel: pd.DataFrame, seas
         nrows = -(-len(ids) // ncols)
         fig, axes = plt.subplots(nrows, ncols, figsize=(10, 1.9 * nrows + 0.5), squeeze=False)
         for ax, uid in zip(axes.ravel(), ids, strict=False):
-            _draw_series(ax, uid, cv, panel, models[:1], colours, season)
+            draw_series(ax, uid, cv, panel, models[:1], colours, season)
             ax.set_title(str(uid), fontsize=8, loc="left")
             ax.tick_params(labelsize=6)
         for ax in axes.ravel()[len(ids) :]:
             ax.set_visible(False)
         fig.tight_layout(rect=(0, 0.5 / (1.9 * nrows + 0.5), 1, 1))
-        _legend_below(fig, axes)
+        legend_below(fig, axes)
         figures["all_series"] = _png(fig)
         plt.close(fig)
 
@@ -496,7 +440,7 @@ def _training_figure(plt: Any, model: str, history: pd.DataFrame) -> bytes:
     when = f"the cutoff {format_time(cutoff)}" if cutoff is not None else "the last window"
     fig.suptitle(f"{model}: training at {when}", fontsize=10, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0.14, 1, 1))
-    _legend_below(fig, axes[:1])
+    legend_below(fig, axes[:1])
     png = _png(fig)
     plt.close(fig)
     return png

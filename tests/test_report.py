@@ -17,7 +17,8 @@ from forecastrnn.errors import ConfigError
 from forecastrnn.metrics import error_by_step, evaluate, naive2_forecasts, owa
 from forecastrnn.models import ETS, Drift, LSTMForecaster, Naive, Naive2, SeasonalNaive
 from forecastrnn.models._plausible import ForecastFallbackWarning
-from forecastrnn.report import BacktestReport, _draw_series, write_report
+from forecastrnn.plotting import draw_series
+from forecastrnn.report import BacktestReport, write_report
 
 LUNGS = load("uk_lung_deaths")
 MODELS = [SeasonalNaive(), Naive(), Drift()]
@@ -173,7 +174,7 @@ def test_interval_bands_are_drawn_where_interval_columns_exist():
 
     cv = backtest(LUNGS, [SeasonalNaive()], h=6, n_windows=2, level=(80, 95))
     fig, ax = plt.subplots()
-    _draw_series(ax, "male", cv, LUNGS, ["SeasonalNaive"], {"SeasonalNaive": "C0"}, 12)
+    draw_series(ax, "male", cv, LUNGS, ["SeasonalNaive"], {"SeasonalNaive": "C0"}, 12)
     bands = [c.get_label() for c in ax.collections if c.get_label() and not c.get_label().startswith("_")]
     plt.close(fig)
     assert bands == ["SeasonalNaive 95% interval", "SeasonalNaive 80% interval"]

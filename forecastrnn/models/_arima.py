@@ -26,6 +26,7 @@ defaults (stepwise, AICc), with these choices:
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -138,6 +139,13 @@ def css_problem(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant:
     return split, residuals, jacobian
 
 
+def _exact_mean(values: np.ndarray) -> float:
+    """The correctly rounded mean: numpy's vectorised sums depend on how the array happens to be
+    aligned in memory, so two identical fits in one process could start the search one bit
+    apart and, at its loose tolerance, end apart (issue 10, item 15)."""
+    return math.fsum(values.tolist()) / values.size
+
+
 def _significant(values: np.ndarray, digits: int) -> np.ndarray:
     """``values`` rounded to ``digits`` significant digits."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,7 +172,7 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     split, residuals, jacobian = css_problem(w, p, q, P, Q, m, constant)
     start = np.zeros(n_params)
     if constant:
-        start[0] = w.mean()
+        start[0] = _exact_mean(w)
     # a loose tolerance: CSS only ranks candidates here; tighter costs time and changed MASE by < 1%
     theta = least_squares(residuals, start, jac=jacobian, method="lm", xtol=1e-4, ftol=1e-4).x if n_params else start
     # MINPACK's and numpy's compiled loops sum in an order that depends on how the heap
@@ -174,7 +182,7 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     mean, ar, ma = split(theta)
     if not (_stable(ar) and _stable(ma)):
         return np.inf, None
-    sigma2 = float(np.mean(residuals(theta) ** 2))
+    sigma2 = _exact_mean(residuals(theta) ** 2)
     rest = theta[int(constant) :]
     intercept = [mean * ar.sum()] if constant else []  # statsmodels' trend 'c' is the intercept form
     params = np.r_[intercept, rest[:p], rest[p : p + q], rest[p + q : p + q + P], rest[p + q + P :], sigma2]

@@ -256,8 +256,8 @@ def test_plausible_band(values, inside, outside):
 
 @pytest.mark.xfail(
     strict=False,
-    reason="rounding the CSS estimates removed most, not all, run-to-run last-bit differences: about 1 run in 10 "
-    "of this file still differs (issue 10, item 15, open)",
+    reason="rounding the CSS estimates and exact means removed most, not all, run-to-run differences: about 1 run "
+    "in 15 of this file still differs, only on a second fit in the same process (issue 10, item 15, open)",
 )
 def test_auto_arima_is_bit_identical_between_runs():
     """Heap alignment once changed the last bits of the CSS estimates (issue 10, item 15)."""

@@ -140,9 +140,10 @@ def css_problem(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant:
 
 
 def _exact_mean(values: np.ndarray) -> float:
-    """The correctly rounded mean: numpy's vectorised sums depend on how the array happens to be
-    aligned in memory, so two identical fits in one process could start the search one bit
-    apart and, at its loose tolerance, end apart (issue 10, item 15)."""
+    """The correctly rounded mean: numpy's vectorised sums can depend on how the array happens to
+    be aligned in memory, so two identical fits in one process could start the search one bit
+    apart and, at its loose tolerance, end apart. One suspected source of the run-to-run
+    differences of issue 10, item 15; they still occur (about 1 run in 15 of the test file)."""
     return math.fsum(values.tolist()) / values.size
 
 

@@ -116,8 +116,7 @@ def _seasonal_naive_errors(history: np.ndarray, season_length: int) -> np.ndarra
 def mase(actual: np.ndarray, forecast: np.ndarray, *, history: np.ndarray, season_length: int, **_: object) -> float:
     """MAE scaled by the in-sample MAE of the seasonal naive forecast on ``history`` (the naive
     one when the history is not longer than a season); NaN when that scale is zero."""
-    scale = _mean(np.abs(_seasonal_naive_errors(history, season_length)))
-    return float(mae(actual, forecast) / scale) if scale > 0 else float("nan")
+    return float(mae(actual, forecast) / _mase_scale(history, season_length))
 
 
 def rmsse(actual: np.ndarray, forecast: np.ndarray, *, history: np.ndarray, season_length: int, **_: object) -> float:

@@ -345,7 +345,7 @@ class RecurrentForecaster(BaseForecaster):
                         network, history = self._train_one(seed, full_values, full_set, None, config, relay)
                         self.history_ += [dict(record, model=member, phase="full") for record in history]
             self.networks_.append(network)
-        self._calibrate(panel)
+        self._calibrate(panel, buffer)
         self.is_fitted_ = True
         return self
 
@@ -459,15 +459,16 @@ class RecurrentForecaster(BaseForecaster):
         if len(learned) < len(level):
             self._check_intervals(h)
         if history is None:
-            ids, front, tails, last_steps, lasts = (
+            ids, front, tails, last_steps, lasts, buffer = (
                 self.ids_,
                 self.front_end_,
                 self.tail_values_,
                 self.last_steps_,
                 self.last_times_,
+                None,
             )
         else:
-            ids, front, tails, last_steps, lasts = self._from_history(history)
+            ids, front, tails, last_steps, lasts, buffer = self._from_history(history)
         forecasts, quantiles = self._forecast(front, tails, last_steps, h)
         replaced = self._replace_implausible(ids, forecasts, tails)
         if quantiles is not None:  # a replaced series keeps the network's spread around its new forecast
@@ -482,24 +483,31 @@ class RecurrentForecaster(BaseForecaster):
         )
         if level:
             floor = np.where(front.nonnegative_, 0.0, -np.inf)[:, None]
-            for lvl, (low, high) in zip(level, self._intervals(forecasts, quantiles, level, history), strict=True):
+            for lvl, (low, high) in zip(level, self._intervals(forecasts, quantiles, level, buffer), strict=True):
                 frame[f"{self.column}-lo-{lvl}"] = np.maximum(low, floor).ravel()
                 frame[f"{self.column}-hi-{lvl}"] = high.ravel()
         return frame
 
     def _intervals(
-        self, forecasts: np.ndarray, quantiles: np.ndarray | None, level: tuple[int, ...], history: Any
+        self,
+        forecasts: np.ndarray,
+        quantiles: np.ndarray | None,
+        level: tuple[int, ...],
+        history: SeriesBuffer | None,
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """(lower, upper) per level: the learned quantiles where the network learned that level,
-        else the conformal interval around the forecast."""
+        else the conformal interval around the forecast, scaled by each series' scale on the
+        training data or on ``history``."""
         bounds = []
         taus = self._quantiles()
+        scales = None
         for lvl in level:
             if quantiles is not None and 0.5 + lvl / 200 in taus:
                 low, high = taus.index(0.5 - lvl / 200), taus.index(0.5 + lvl / 200)
                 bounds.append((quantiles[:, :, low], quantiles[:, :, high]))
                 continue
-            scales = self.conformal_scales_ if history is None else self._history_scales(history)
+            if scales is None:
+                scales = self.conformal_scales_ if history is None else self._scales(history)
             half = scales[:, None] * halfwidths(self.conformal_scores_, (lvl,), forecasts.shape[1])
             bounds.append((forecasts - half, forecasts + half))
         return bounds
@@ -525,7 +533,7 @@ class RecurrentForecaster(BaseForecaster):
                 f"{scores.shape[1]} steps with level, or refit with horizon={h}."
             )
 
-    def _calibrate(self, panel: pd.DataFrame) -> None:
+    def _calibrate(self, panel: pd.DataFrame, buffer: SeriesBuffer) -> None:
         """Conformal scores from a copy trained without each series' last windows (see ``_conformal``)."""
         self.conformal_scores_, self.conformal_scales_ = None, None
         if not self.conformal_windows:
@@ -534,11 +542,9 @@ class RecurrentForecaster(BaseForecaster):
         self.conformal_scores_ = calibration_scores(
             calibrator, panel, n_windows=int(self.conformal_windows), h=self.horizon_, season_length=self.season_length_
         )
-        self.conformal_scales_ = self._history_scales(panel)
+        self.conformal_scales_ = self._scales(buffer)
 
-    def _history_scales(self, panel: pd.DataFrame) -> np.ndarray:
-        panel = read_panel(panel, freq=self.freq_, sort=True)
-        buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
+    def _scales(self, buffer: SeriesBuffer) -> np.ndarray:
         return series_scales(buffer.values, buffer.offsets, self.season_length_)
 
     def _from_history(self, history: pd.DataFrame) -> tuple[Any, ...]:
@@ -566,7 +572,7 @@ class RecurrentForecaster(BaseForecaster):
             )
         tails, last_steps = self._tails(buffer, steps)
         lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
-        return buffer.ids, front, tails, last_steps, lasts
+        return buffer.ids, front, tails, last_steps, lasts, buffer
 
     def _forecast(
         self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int

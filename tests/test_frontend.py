@@ -73,6 +73,8 @@ def test_hourly_timetables_are_forecast_from_their_week_and_profiles_are_frozen(
     last_week = panel.groupby("unique_id")["y"].apply(lambda y: y.to_numpy()[-WEEK:][:24])
     weekend_next = np.stack(last_week.to_numpy())
     assert np.abs(forecast - weekend_next).mean() < 0.2 * np.abs(weekend_next).mean()
+    assert (forecast[weekend_next == 0] == 0).all()  # hours without departures in every week: exactly zero
+    assert (forecast >= 0).all()  # a series never negative gets no negative forecast
     # a newer history re-estimates the profiles' values but keeps their kinds
     noisy = panel.assign(y=panel["y"] + np.random.default_rng(5).normal(0, 8, len(panel)).clip(0))
     front = model._from_history(noisy)[1]

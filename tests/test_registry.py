@@ -38,4 +38,4 @@ def test_build_models_passes_each_model_the_settings_it_takes():
     params = lstm.get_params()
     assert (params["horizon"], params["season_length"], params["random_state"]) == (6, 4, 3)
     assert (params["hidden_size"], params["num_layers"]) == (8, 2)
-    assert snaive.get_params() == {"season_length": 4, "alias": None, "n_jobs": 2}
+    assert snaive.get_params() == {"season_length": 4, "alias": None, "n_jobs": 2, "conformal_windows": 0}

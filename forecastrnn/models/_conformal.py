@@ -20,6 +20,11 @@ ones (the same model quality as on the series' recent past, across the panel), c
 L% interval, pooled over series and steps, is at least L%. It does not promise coverage for
 each series, and a level needs at least 100 / (100 - L) - 1 scores per step (19 for 95%)
 before its interval is anything but the widest error seen.
+
+The local (statistical) models use the same scores with one addition (``LocalForecaster``,
+:func:`series_halfwidths`): a series with at least ``OWN_SCORES`` windows of its own (enough
+for its own 95% quantile) is calibrated on its own scores, which promises coverage for that
+series; the others use the pool.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ from ..errors import DataError
 
 DEFAULT_WINDOWS = 3
 """Calibration windows the CLI uses when intervals are asked of a network (``--level``)."""
+
+OWN_SCORES = 19
+"""Scores per step a series needs to be calibrated on its own (:func:`series_halfwidths`): the
+fewest that give a 95% conformal quantile, ceil((19 + 1) 0.95) = 19 <= 19."""
 
 
 def series_scales(values: np.ndarray, offsets: np.ndarray, season_length: int) -> np.ndarray:
@@ -100,3 +109,37 @@ def halfwidths(scores: np.ndarray, levels: tuple[int, ...], h: int) -> np.ndarra
             rank = int(np.ceil((n + 1) * level / 100))
             widths[row, k] = column[min(rank, n) - 1] if n else np.nan
     return widths
+
+
+def series_halfwidths(
+    scores: np.ndarray, owners: np.ndarray, targets: np.ndarray, levels: tuple[int, ...], h: int
+) -> np.ndarray:
+    """Conformal quantiles per series: (levels, series of ``targets``, steps 1..h).
+
+    ``scores`` as from a calibration (rows: series and windows), ``owners[i]`` the series
+    (a whole number) that scored row ``i``, ``targets`` the series to give quantiles, -1 for
+    one without scores. At each step, a series with at least ``OWN_SCORES`` finite scores of
+    its own gets the conformal quantile of those (:func:`halfwidths` on its rows alone: its
+    intervals adapt to its own errors, and their coverage is promised for it); every other
+    series gets the quantile of all the scores pooled. Which of the two does not depend on
+    the level, so a higher level never gives a narrower interval."""
+    pooled = halfwidths(scores, levels, h)
+    out = np.repeat(pooled[:, None, :], targets.size, axis=1)
+    count = np.bincount(owners)
+    if not count.size or count.max() < OWN_SCORES or not (targets >= 0).any():
+        return out
+    order = np.argsort(owners, kind="stable")
+    slot = np.empty(owners.size, dtype=np.int64)
+    slot[order] = np.arange(owners.size) - (np.cumsum(count) - count)[owners[order]]  # window number per series
+    table = np.full((count.size, int(count.max()), h), np.nan)
+    table[owners, slot] = scores
+    table.sort(axis=1)  # NaN last
+    n = np.isfinite(table).sum(axis=1)  # (series, step)
+    own = n >= OWN_SCORES
+    known = np.flatnonzero(targets >= 0)
+    for row, level in enumerate(levels):
+        rank = np.minimum(-(-(n + 1) * level // 100), n)  # ceil((n + 1) L / 100), the largest when n is too small
+        quantile = np.take_along_axis(table, np.maximum(rank - 1, 0)[:, None, :], axis=1)[:, 0, :]
+        chosen = np.where(own, quantile, pooled[row])
+        out[row, known] = chosen[targets[known]]
+    return out

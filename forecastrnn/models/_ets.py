@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ._ets_core import Fit, Spec, fit, forecast
+from ._ets_core import Fit, Spec, fit, forecast, run
 from ._local import Forecast, LocalForecaster
 
 ERRORS, TRENDS, SEASONALS = ("add", "mul"), ("none", "add", "damped"), ("none", "add", "mul")
@@ -25,7 +25,11 @@ class ETS(LocalForecaster):
     additive error with multiplicative season is excluded as numerically unstable; a season
     needs ``season_length`` > 1 and at least two full seasons plus one value).
     Prediction intervals are analytic for additive errors with no or an additive season and
-    simulated (seeded) otherwise. See ``_ets_core`` for the engine.
+    simulated (seeded) otherwise; ``conformal_windows`` > 0 gives conformal intervals instead
+    (see ``LocalForecaster``). In-sample fitted values (``predict_insample``) are the one-step
+    predictions of the state recursion with the fitted parameters and initial states (those
+    the likelihood is computed from; statsmodels' ``fittedvalues``). See ``_ets_core`` for the
+    engine.
     """
 
     name = "ETS"
@@ -39,6 +43,7 @@ class ETS(LocalForecaster):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.error = error
@@ -47,6 +52,7 @@ class ETS(LocalForecaster):
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
         self.alias = alias
 
     def _check_params(self) -> None:
@@ -97,6 +103,10 @@ class ETS(LocalForecaster):
 
     def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         return forecast(state["fit"], y, h, levels)
+
+    def _fitted_series(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        fitted: Fit = state["fit"]
+        return run(fitted.spec, fitted.theta[None], fitted.x0[None], y)[0][0]
 
     def chosen_models(self) -> dict[Any, str]:
         """The ETS(error, trend, seasonal) chosen for each series, e.g. ``ETS(mul,damped,mul)``."""

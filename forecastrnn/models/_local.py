@@ -9,6 +9,16 @@ collects library warnings into a summary instead of the console.
 The series travel as :class:`SeriesArrays` (one float64 array and offsets). A model that can
 compute every series at once (the naive family) overrides the panel-level steps ``_fit_panel``
 and ``_forecast_panel`` instead of paying Python's cost once per series.
+
+Two services every local model gets from this base:
+
+- In-sample fitted values, ``predict_insample()``: a subclass implements
+  ``_fitted_series(state, y)``, the one-step-ahead fitted value of each ``y[t]`` (the forecast
+  of step 1 made at ``t - 1``, with the parameters fitted on the whole series; NaN where the
+  method has no forecast yet). A series that fell back at fit gets its fallback's values.
+- Conformal intervals, ``conformal_windows`` > 0: ``predict(h, level=...)`` gives intervals
+  from the model's own rolling-origin errors on the training series instead of its own
+  (model-based) intervals; see :meth:`LocalForecaster._conformal_intervals`.
 """
 
 from __future__ import annotations
@@ -24,9 +34,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..data import forecast_times, panel_freq, read_panel, season_length_for
+from ..data import Freq, forecast_times, panel_freq, read_panel, season_length_for, step_numbers
 from ..errors import ConfigError, DataError
 from ._base import BaseForecaster
+from ._conformal import series_halfwidths, series_scales
 from ._plausible import (
     PLAUSIBLE_SPREADS,
     ForecastFallbackWarning,
@@ -39,7 +50,7 @@ from ._plausible import (
 
 Forecast = dict[str, np.ndarray]
 
-_PANEL_STATE = ("series_", "states_", "ids_", "fallbacks_", "warnings_")
+_PANEL_STATE = ("series_", "states_", "ids_", "fallbacks_", "warnings_", "conformal_scores_")
 """Fitted attributes that grow with the panel: left out of the copy shipped to workers."""
 
 
@@ -69,10 +80,12 @@ def usable(forecast: Forecast, y: np.ndarray, *, intervals: bool = True, band: b
 
 class SeriesArrays:
     """The series of a validated panel as one float64 array with offsets: series ``i`` is
-    ``values[starts[i] : starts[i] + lengths[i]]`` (a view, never a copy per series)."""
+    ``values[starts[i] : starts[i] + lengths[i]]`` (a view, never a copy per series). The series
+    lie side by side from position 0 (``offsets``). ``last_times`` is None for series cut
+    before their end (:meth:`heads`), which are for computing on, not for frames."""
 
     def __init__(
-        self, ids: np.ndarray, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, last_times: pd.Index
+        self, ids: np.ndarray, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, last_times: pd.Index | None
     ) -> None:
         self.ids, self.values, self.starts, self.lengths, self.last_times = ids, values, starts, lengths, last_times
 
@@ -98,16 +111,50 @@ class SeriesArrays:
     def ends(self) -> np.ndarray:
         return self.starts + self.lengths
 
+    @property
+    def offsets(self) -> np.ndarray:
+        """Series boundaries: series ``i`` is ``values[offsets[i] : offsets[i + 1]]``."""
+        return np.r_[0, np.cumsum(self.lengths)]
+
     def series(self) -> list[np.ndarray]:
         """Each series' values (views)."""
         return [self.values[a:b] for a, b in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
 
+    def _gather(self, rows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, starts) of the first ``lengths`` values of the series at ``rows``, side by side."""
+        new_starts = (np.cumsum(lengths) - lengths).astype(np.int64)
+        gather = np.repeat(self.starts[rows] - new_starts, lengths) + np.arange(lengths.sum())
+        return self.values[gather], new_starts
+
     def take(self, rows: np.ndarray) -> SeriesArrays:
         """The series at positions ``rows``, in that order, in a new contiguous array."""
         lengths = self.lengths[rows]
-        new_starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.int64)
-        gather = np.repeat(self.starts[rows] - new_starts, lengths) + np.arange(lengths.sum())
-        return SeriesArrays(self.ids[rows], self.values[gather], new_starts, lengths, self.last_times[rows])
+        values, starts = self._gather(rows, lengths)
+        lasts = None if self.last_times is None else self.last_times[rows]
+        return SeriesArrays(self.ids[rows], values, starts, lengths, lasts)
+
+    def heads(self, rows: np.ndarray, lengths: np.ndarray) -> SeriesArrays:
+        """The first ``lengths[k]`` values of the series at ``rows[k]`` (the history before an
+        origin), in a new contiguous array."""
+        values, starts = self._gather(rows, lengths)
+        return SeriesArrays(self.ids[rows], values, starts, lengths, None)
+
+    def times(self, freq: Freq) -> pd.Index:
+        """Every value's timestamp (or integer step), series after series: each series ends at
+        its ``last_times`` and steps back on the grid of ``freq`` (validated panels have no gaps)."""
+        back = np.repeat(self.offsets[1:] - 1, self.lengths) - np.arange(self.lengths.sum())  # steps before the end
+        if isinstance(freq, int):
+            return pd.Index(
+                np.asarray(self.last_times, dtype=np.int64)[np.repeat(np.arange(len(self)), self.lengths)]
+                - freq * back,
+                dtype="int64",
+            )
+        lasts = pd.DatetimeIndex(self.last_times)
+        steps = step_numbers(lasts, freq)
+        gap = steps.max() - steps  # grid steps from each series' end to the latest end
+        periods = int((gap + self.lengths).max())
+        grid = pd.date_range(end=lasts[int(np.argmax(steps))], periods=periods, freq=freq).as_unit(lasts.unit)
+        return grid[periods - 1 - np.repeat(gap, self.lengths) - back]
 
     def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(rows, block) for each length: the positions of the series of that length and their
@@ -166,7 +213,14 @@ def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
 
 class LocalForecaster(BaseForecaster):
     """Base of the per-series models. Subclasses define ``__init__`` with their own keyword-only
-    parameters, among them ``season_length``, ``n_jobs``, ``fallback`` and ``alias``."""
+    parameters, among them ``season_length``, ``n_jobs``, ``fallback``, ``conformal_windows``
+    and ``alias``.
+
+    ``conformal_windows`` > 0 (a model that takes it) makes ``predict(h, level=...)`` give
+    conformal intervals in place of the model's own: calibrated, at the first ``predict`` for
+    each ``h``, on that many windows of ``h`` steps at the end of the training series, from
+    the data before each window only (see :meth:`_conformal_intervals`).
+    """
 
     def _check_params(self) -> None:
         """Subclasses check their own parameters here (called at ``fit``)."""
@@ -179,6 +233,53 @@ class LocalForecaster(BaseForecaster):
 
     def _min_length(self) -> int:
         return 1
+
+    # ---- in-sample fitted values ----
+
+    def _fitted_series(self, state: Any, y: np.ndarray) -> np.ndarray:
+        """One-step-ahead in-sample fitted values of ``y`` from the fitted ``state`` (same length,
+        NaN where undefined). Models that give them override this."""
+        raise NotImplementedError
+
+    def _gives_fitted(self) -> bool:
+        """Whether this model has in-sample fitted values (implements ``_fitted_series``)."""
+        return type(self)._fitted_series is not LocalForecaster._fitted_series
+
+    def _fitted_one(self, fitted: tuple[str, Any], y: np.ndarray) -> np.ndarray:
+        """The fitted values of one series, from its fallback where it fell back at fit."""
+        kind, state = fitted
+        fallback = self._fallback_model(len(y))
+        model = self if kind == "own" or fallback is None else fallback
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return np.asarray(model._fitted_series(state, y), dtype=np.float64)
+
+    def _fitted_panel(self, states: list[tuple[str, Any]], series: SeriesArrays) -> np.ndarray:
+        """Fitted values of every series, aligned with ``series.values``: ``_fitted_one``
+        mapped over the series."""
+        results = self._map("_fitted_one", list(zip(states, series.series(), strict=True)))
+        return np.concatenate(results) if results else np.empty(0)
+
+    def predict_insample(self) -> pd.DataFrame:
+        """One-step-ahead in-sample fitted values over the training series: columns
+        ``unique_id``, ``ds``, ``y`` and the model's column (as in ``predict``). Each fitted
+        value is the model's forecast of that step from the values before it, with the
+        parameters fitted on the whole series (NaN where there is none yet, e.g. the first
+        value). Series that fell back at fit (``fallbacks_``) get their fallback's values.
+        ConfigError for a model that does not give them."""
+        self._check_fitted()
+        if not self._gives_fitted():
+            raise ConfigError(f"{type(self).__name__} does not give in-sample fitted values (predict_insample).")
+        series = self.series_
+        frame = pd.DataFrame(
+            {
+                "unique_id": np.repeat(series.ids.astype(object), series.lengths),
+                "ds": series.times(self.freq_),
+                "y": series.values,
+            }
+        )
+        frame[self.column] = self._fitted_panel(list(self.states_.values()), series)
+        return frame
 
     # ---- fallback ----
 
@@ -301,6 +402,12 @@ class LocalForecaster(BaseForecaster):
             )
         self.season_length_ = int(season or season_length_for(self.freq_))
         self._fallback_model(self.season_length_)  # rejects an unknown fallback choice before any work
+        windows = getattr(self, "conformal_windows", 0)
+        if isinstance(windows, (bool, np.bool_)) or not (isinstance(windows, (int, np.integer)) and windows >= 0):
+            raise ConfigError(
+                f"conformal_windows={windows!r} is not allowed: a whole number >= 0 (0: the model's own intervals)."
+            )
+        self.conformal_scores_: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.series_ = SeriesArrays.from_panel(panel)
         states, self.fallbacks_, self.warnings_ = self._fit_panel(self.series_)
         self.ids_ = list(self.series_.ids)
@@ -312,7 +419,8 @@ class LocalForecaster(BaseForecaster):
         self, h: int, *, level: tuple[int, ...] | list[int] = (), history: pd.DataFrame | None = None
     ) -> pd.DataFrame:
         """Forecast ``h`` steps after each series' end (of ``history`` when given: fitted series
-        are filtered with their fitted parameters, new series are fitted on their history)."""
+        are filtered with their fitted parameters, new series are fitted on their history).
+        ``level``: the model's own intervals, or conformal ones with ``conformal_windows`` > 0."""
         self._check_fitted()  # h and level were checked by the base class (check_horizon, check_levels)
         levels = tuple(level)
         if history is None:
@@ -322,7 +430,10 @@ class LocalForecaster(BaseForecaster):
             unseen = np.flatnonzero([uid not in self.states_ for uid in series.ids])
             fitted = iter(self._fit_panel(series.take(unseen))[0] if unseen.size else [])
             states = [self.states_[uid] if uid in self.states_ else next(fitted) for uid in series.ids]
-        forecast, flagged = self._forecast_panel(states, series, int(h), levels)
+        conformal = bool(levels) and bool(getattr(self, "conformal_windows", 0))
+        forecast, flagged = self._forecast_panel(states, series, int(h), () if conformal else levels)
+        if conformal:
+            forecast |= self._conformal_intervals(forecast["mean"], series, int(h), levels)
         self._record_forecast_fallbacks(flagged)
         frame = pd.DataFrame(
             {
@@ -335,6 +446,78 @@ class LocalForecaster(BaseForecaster):
             for side in ("lo", "hi"):
                 frame[f"{self.column}-{side}-{lvl}"] = forecast[f"{side}-{lvl}"].ravel()
         return frame
+
+    # ---- conformal intervals ----
+
+    def _conformal_intervals(self, mean: np.ndarray, series: SeriesArrays, h: int, levels: tuple[int, ...]) -> Forecast:
+        """Conformal intervals around ``mean`` (series, h), the method of ``_conformal`` for local
+        models: the point forecast plus and minus a conformal quantile of scaled absolute errors,
+        times the series' scale (the MASE scale of ``series``, the history forecast from).
+
+        The scores (:meth:`_calibrate`) come from the training series only, computed once per
+        ``h``; a forecast from a newer ``history`` reuses them. Which quantile: a series with at
+        least ``OWN_SCORES`` (19) scores at a step, enough for its own 95% quantile, is
+        calibrated on its own scores there; every other series on the scores pooled across
+        series (see ``_conformal.series_halfwidths``). What it promises: if the scaled errors of
+        the future are exchangeable with the calibration ones, coverage of the L% interval is
+        at least L% for each series calibrated on its own, and pooled over the series and steps
+        for the rest (not for each one of them)."""
+        scores, owners = self._calibration(h)
+        targets = pd.Index(self.ids_).get_indexer(series.ids)  # -1: not a training series
+        half = series_halfwidths(scores, owners, targets, levels, h)
+        scale = series_scales(series.values, series.offsets, self.season_length_)[:, None]
+        out: Forecast = {}
+        for row, level in enumerate(levels):
+            out[f"lo-{level}"], out[f"hi-{level}"] = mean - scale * half[row], mean + scale * half[row]
+        return out
+
+    def _calibration(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, owners) for ``h`` steps, computed once per ``h`` after each fit."""
+        if h not in self.conformal_scores_:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # the calibration's fallbacks are not the user's forecast
+                self.conformal_scores_[h] = self._calibrate(h)
+        return self.conformal_scores_[h]
+
+    def _calibrate(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled absolute errors (rows: series and windows; columns: steps 1..h) and the
+        training series (position in ``series_``) of each row.
+
+        With n = ``conformal_windows``, the model is fit once on each training series less its
+        last n x h values, then forecasts each of the n windows of h steps from the values
+        before it with those parameters (as ``predict(history=...)``). A series takes part in
+        every window it has at least 2 values before (the fewest the fallbacks need; a model
+        without a fallback needs its own minimum); one too short for the first fit is fit on
+        the values before each window instead. Each error is divided by the series' MASE scale
+        on the values before its window. Nothing after a window's origin is used for it."""
+        series, windows = self.series_, int(self.conformal_windows)
+        lengths = series.lengths
+        need = 2 if self._fallback_model(self.season_length_) is not None else max(2, self._min_length())
+        first = lengths - windows * h
+        fit_rows = np.flatnonzero(first >= need)
+        states = self._fit_panel(series.heads(fit_rows, first[fit_rows]))[0] if fit_rows.size else []
+        fitted = dict(zip(fit_rows.tolist(), states, strict=True))
+        scores, owners = [], []
+        for window in range(windows):
+            cut = lengths - (windows - window) * h
+            rows = np.flatnonzero(cut >= need)
+            if not rows.size:
+                continue
+            history = series.heads(rows, cut[rows])
+            unseen = np.flatnonzero([row not in fitted for row in rows.tolist()])
+            extra = iter(self._fit_panel(history.take(unseen))[0] if unseen.size else [])
+            states = [fitted[row] if row in fitted else next(extra) for row in rows.tolist()]
+            mean = self._forecast_panel(states, history, h, ())[0]["mean"]
+            actual = series.values[series.starts[rows, None] + cut[rows, None] + np.arange(h)]
+            scale = series_scales(history.values, history.offsets, self.season_length_)
+            scores.append(np.abs(actual - mean) / scale[:, None])
+            owners.append(rows)
+        if not scores:
+            raise DataError(
+                f"{self.column}: no series is long enough to calibrate conformal intervals on {windows} window(s) of "
+                f"{h} steps (at least one needs {windows * h + need} values); lower conformal_windows or h."
+            )
+        return np.vstack(scores), np.concatenate(owners)
 
     def _record_forecast_fallbacks(self, flagged: dict[Any, str]) -> None:
         """Add what ``predict`` replaced or flagged to ``fallbacks_``, with a warning."""

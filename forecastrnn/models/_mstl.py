@@ -7,8 +7,14 @@ and a trend plus remainder. The seasonal components are forecast by repeating th
 (seasonal naive), the deseasonalised series (trend + remainder) by a non-seasonal ETS
 (automatic choice by AICc) or AutoARIMA, and the two are added, as in statsforecast's ``MSTL``.
 Prediction intervals are those of the deseasonalised forecast, moved by the seasonal forecast
-(the seasonal part is treated as known). A season needs more than two full cycles in the
-series (statsmodels' rule); longer ones are left out for that series (see ``chosen_models``).
+(the seasonal part is treated as known); ``conformal_windows`` > 0 gives conformal intervals
+instead (see ``LocalForecaster``). A season needs more than two full cycles in the series
+(statsmodels' rule); longer ones are left out for that series (see ``chosen_models``).
+
+In-sample fitted values (``predict_insample``) are the trend model's one-step fitted values of
+the deseasonalised series plus the seasonal components (as statsforecast's ``MSTL``). Those
+components come from a decomposition of the whole series (it smooths both ways), so they are
+fitted values, not forecasts from the past alone.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class MSTL(LocalForecaster):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.season_lengths = season_lengths
@@ -50,6 +57,7 @@ class MSTL(LocalForecaster):
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
         self.alias = alias
 
     def _check_params(self) -> None:
@@ -106,10 +114,15 @@ class MSTL(LocalForecaster):
         trend = self._trend_model()._fit_series(y - seasonal.sum(axis=1))
         return {"periods": periods, "trend": trend, "y": y, "seasonal": seasonal}  # y: a view of the fitted data
 
+    def _seasonal_of(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        """The seasonal components of ``y``: those of the fit when ``y`` is the fitted series
+        (the decomposition is the slow part)."""
+        fitted = y.size == state["y"].size and np.array_equal(y, state["y"])
+        return state["seasonal"] if fitted else self.decompose(y, state["periods"])
+
     def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         periods = state["periods"]
-        fitted = y.size == state["y"].size and np.array_equal(y, state["y"])
-        seasonal = state["seasonal"] if fitted else self.decompose(y, periods)  # the decomposition is the slow part
+        seasonal = self._seasonal_of(state, y)
         steps = np.arange(h)
         future = sum(
             (seasonal[y.size - m + steps % m, column] for column, m in enumerate(periods)),
@@ -117,6 +130,13 @@ class MSTL(LocalForecaster):
         )
         forecast = self._trend_model()._forecast_series(state["trend"], y - seasonal.sum(axis=1), h, levels)
         return {key: values + future for key, values in forecast.items()}
+
+    def _gives_fitted(self) -> bool:
+        return self._trend_model()._gives_fitted()
+
+    def _fitted_series(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        season = self._seasonal_of(state, y).sum(axis=1)
+        return self._trend_model()._fitted_series(state["trend"], y - season) + season
 
     def chosen_models(self) -> dict[Any, str]:
         """Per series the seasons taken out and the trend model, e.g. ``MSTL(24,168) + ETS(add,none,none)``."""

@@ -4,6 +4,13 @@ Point forecasts and normal prediction intervals follow Hyndman & Athanasopoulos,
 *Forecasting: Principles and Practice* (3rd ed.), section 5.5: sigma is estimated from the
 one-step residuals of the method (sqrt of their sum of squares over their count minus the
 number of parameters), and grows with the horizon as the method's theory says.
+``conformal_windows`` > 0 gives conformal intervals instead (see ``LocalForecaster``).
+
+In-sample fitted values (``predict_insample``) are true one-step-ahead forecasts: the value at
+``t`` is what the method forecasts for ``t`` from ``y[:t]`` alone (Naive ``y[t-1]``,
+SeasonalNaive ``y[t-m]``, HistoricAverage the mean of ``y[:t]``, Drift ``y[t-1]`` plus the
+slope of ``y[:t]``, WindowAverage the mean of the ``window`` values before ``t``), NaN where
+the method has too few values; Naive2 divides by the seasonal factors of the whole series.
 """
 
 from __future__ import annotations
@@ -29,15 +36,30 @@ def _residual_sigma(residuals: np.ndarray, n_params: int = 0) -> np.ndarray:
     return np.where(dof > 0, sigma, np.nan)
 
 
+def _lagged(block: np.ndarray, lag: int) -> np.ndarray:
+    """Each row shifted ``lag`` steps later, NaN in front: ``out[:, t] = block[:, t - lag]``."""
+    out = np.full(block.shape, np.nan)
+    out[:, lag:] = block[:, : block.shape[1] - lag]
+    return out
+
+
 class _Simple(LocalForecaster):
     """Shared ``__init__`` of the parameter-free members of the family."""
 
     fallback = None
 
-    def __init__(self, *, season_length: int | None = None, alias: str | None = None, n_jobs: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        season_length: int | None = None,
+        alias: str | None = None,
+        n_jobs: int = 1,
+        conformal_windows: int = 0,
+    ) -> None:
         self.season_length = season_length
         self.alias = alias
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
 
     def _fit_series(self, y: np.ndarray) -> None:
         return None
@@ -57,6 +79,34 @@ class _Panelwise(_Simple):
 
     def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         raise NotImplementedError
+
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        """One-step-ahead fitted values of each row of ``block`` (NaN where undefined)."""
+        raise NotImplementedError
+
+    def _fitted_series(self, state: Any, y: np.ndarray) -> np.ndarray:
+        return self._fitted_block(y[None, :])[0]
+
+    def _fitted_panel(self, states: list[tuple[str, Any]], series: SeriesArrays) -> np.ndarray:
+        """The fitted values a block of equal-length series at a time; fallback series' from their
+        fallback's blocks."""
+        if self._per_series():
+            return super()._fitted_panel(states, series)
+        fallback = np.array([kind != "own" for kind, _ in states], dtype=bool)
+        groups = self._fallback_groups(series, np.flatnonzero(fallback)) if fallback.any() else []
+        model_of = np.full(len(series), -1)
+        for number, (_, rows) in enumerate(groups):
+            model_of[rows] = number
+        out = np.empty(series.values.size)
+        with np.errstate(all="ignore"):
+            for rows, block in series.blocks():
+                fitted = np.empty(block.shape)
+                for number, model in [(-1, self), *enumerate(model for model, _ in groups)]:
+                    mine = model_of[rows] == number
+                    if mine.any():
+                        fitted[mine] = model._fitted_block(block[mine])
+                out[series.starts[rows, None] + np.arange(block.shape[1])] = fitted
+        return out
 
     def _forecast_rows(self, series: SeriesArrays, h: int, levels: tuple[int, ...]) -> Forecast:
         """(series, h) arrays by column for every series; NaN for those shorter than ``_min_length()``."""
@@ -170,6 +220,9 @@ class Naive(_Panelwise):
         sigma = _residual_sigma(np.diff(block, axis=1))[:, None] * np.sqrt(np.arange(1, h + 1))
         return normal_interval(mean, sigma, levels)
 
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        return _lagged(block, 1)
+
 
 class SeasonalNaive(_Panelwise):
     """The value one season earlier: y[T+h] = y[T+h-m(k+1)], k = (h-1) // m;
@@ -189,6 +242,9 @@ class SeasonalNaive(_Panelwise):
             return {"mean": mean}
         sigma = _residual_sigma(block[:, m:] - block[:, :-m])[:, None] * np.sqrt(steps // m + 1)
         return normal_interval(mean, sigma, levels)
+
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        return _lagged(block, self.season_length_)
 
 
 def seasonality_test(y: np.ndarray, season_length: int) -> bool:
@@ -244,6 +300,13 @@ class Naive2(_Simple):
         forecast = normal_interval(np.full(h, adjusted[-1]), sigma, levels)
         return {key: values * factors for key, values in forecast.items()}
 
+    def _fitted_series(self, state: Any, y: np.ndarray) -> np.ndarray:
+        adjustment = seasonal_adjustment(y, self.season_length_, 1)
+        if adjustment is None:
+            return _lagged(y[None, :], 1)[0]
+        adjusted = adjustment[0]
+        return _lagged(adjusted[None, :], 1)[0] * (y / adjusted)
+
 
 class Drift(_Panelwise):
     """Random walk with drift: y[T+h] = y[T] + h (y[T] - y[1]) / (T - 1);
@@ -264,6 +327,13 @@ class Drift(_Panelwise):
         sigma = _residual_sigma(np.diff(block, axis=1) - slope, n_params=1)[:, None]
         return normal_interval(mean, sigma * np.sqrt(steps * (1 + steps / (n - 1))), levels)
 
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        """``y[t-1] + (y[t-1] - y[0]) / (t - 1)``: the drift forecast from ``y[:t]``, t >= 2."""
+        out = np.full(block.shape, np.nan)
+        last = block[:, 1:-1]
+        out[:, 2:] = last + (last - block[:, :1]) / np.arange(1, block.shape[1] - 1)
+        return out
+
 
 def _mean_forecast(block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
     """Each row's mean, with sigma = s sqrt(1 + 1/n), s the sample standard deviation."""
@@ -283,6 +353,12 @@ class HistoricAverage(_Panelwise):
     def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         return _mean_forecast(block, h, levels)
 
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        """The mean of ``y[:t]`` (an expanding mean: the forecast made at ``t - 1``)."""
+        out = np.full(block.shape, np.nan)
+        out[:, 1:] = np.cumsum(block, axis=1)[:, :-1] / np.arange(1, block.shape[1])
+        return out
+
 
 class WindowAverage(_Panelwise):
     """The mean of the last ``window`` values; intervals as :class:`HistoricAverage` computed on
@@ -291,12 +367,19 @@ class WindowAverage(_Panelwise):
     name = "WindowAverage"
 
     def __init__(
-        self, *, window: int = 12, season_length: int | None = None, alias: str | None = None, n_jobs: int = 1
+        self,
+        *,
+        window: int = 12,
+        season_length: int | None = None,
+        alias: str | None = None,
+        n_jobs: int = 1,
+        conformal_windows: int = 0,
     ) -> None:
         self.window = window
         self.season_length = season_length
         self.alias = alias
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
 
     def _check_params(self) -> None:
         if not (isinstance(self.window, (int, np.integer)) and self.window >= 1):
@@ -307,3 +390,11 @@ class WindowAverage(_Panelwise):
 
     def _forecast_block(self, block: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
         return _mean_forecast(block[:, -int(self.window) :], h, levels)
+
+    def _fitted_block(self, block: np.ndarray) -> np.ndarray:
+        """The mean of the ``window`` values before ``t``, for t >= ``window``."""
+        w = int(self.window)
+        out = np.full(block.shape, np.nan)
+        sums = np.cumsum(np.c_[np.zeros(block.shape[0]), block], axis=1)
+        out[:, w:] = (sums[:, w:-1] - sums[:, : -w - 1]) / w
+        return out

@@ -24,7 +24,13 @@ back afterwards. For a given alpha, the initial level (and 1 - 1/theta) enter th
 errors linearly, so they are solved by least squares and only alpha is searched (a grid, then
 bounded Brent), which is fast and needs no starting values. Prediction intervals are normal,
 with the SES variance sigma^2 (1 + (h - 1) alpha^2) from the one-step residuals (on the
-adjusted scale, then multiplied by the seasonal factors).
+adjusted scale, then multiplied by the seasonal factors); ``conformal_windows`` > 0 gives
+conformal intervals instead (see ``LocalForecaster``).
+
+In-sample fitted values (``predict_insample``) are the one-step predictions the parameters were
+fit to and the residuals of sigma come from (:func:`theta_fitted`): SES's for :class:`Theta`
+(its drift enters the forecasts only, as in Hyndman & Billah's derivation), ``mu[t]`` above for
+the four models, times the seasonal factors of the whole series where it was adjusted.
 """
 
 from __future__ import annotations
@@ -122,6 +128,22 @@ def fit_theta(x: np.ndarray, model: str, alpha_bounds: tuple[float, float]) -> d
     return {"model": model, "alpha": alpha, "level0": level0, "weight": fitted_weight, "sse": sse, "k": n_params}
 
 
+def theta_fitted(x: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    """The one-step predictions of ``x`` by a fitted Theta model (those it was fit to): the SES
+    prediction, plus for Fiorucci et al.'s models ``weight`` times the trend term (the line of all
+    of ``x``, or for the dynamic ones the line through the values before each step)."""
+    alpha, level0, weight, model = state["alpha"], state["level0"], state["weight"], state["model"]
+    prev, d = ses_parts(x, alpha)
+    fitted = prev + level0 * d
+    if model == "theta":
+        return fitted
+    intercepts, slopes = trend_lines(x)
+    t = np.arange(1, x.size + 1, dtype=np.float64)
+    if model.startswith("D"):
+        return fitted + weight * theta_term(alpha, t, np.r_[x[0], intercepts[:-1]], np.r_[0.0, slopes[:-1]])
+    return fitted + weight * theta_term(alpha, t, intercepts[-1], slopes[-1])
+
+
 def theta_forecast(x: np.ndarray, state: dict[str, Any], h: int) -> tuple[np.ndarray, float]:
     """(mean of the next ``h`` steps, sigma of the one-step errors) of a fitted Theta model on ``x``
     (the fitted series or a newer one: its level and trend line are recomputed from ``x``)."""
@@ -131,17 +153,12 @@ def theta_forecast(x: np.ndarray, state: dict[str, Any], h: int) -> tuple[np.nda
     level = alpha * x[-1] + (1 - alpha) * (prev[-1] + d[-1] * level0)
     intercepts, slopes = trend_lines(x)
     steps = np.arange(1, h + 1, dtype=np.float64)
-    t = np.arange(1, n + 1, dtype=np.float64)
+    errors = x - theta_fitted(x, state)
     if model == "theta":
-        errors = x - prev - level0 * d
         mean = level + slopes[-1] / 2 * ((steps - 1) + (1 - (1 - alpha) ** n) / alpha)
     elif model.startswith("D"):
-        errors = (
-            x - prev - level0 * d - weight * theta_term(alpha, t, np.r_[x[0], intercepts[:-1]], np.r_[0.0, slopes[:-1]])
-        )
         mean = _dynamic_path(x, level, alpha, weight, h)
     else:
-        errors = x - prev - level0 * d - weight * theta_term(alpha, t, intercepts[-1], slopes[-1])
         mean = level + weight * (
             (1 - alpha) ** n * intercepts[-1] + ((steps - 1) + (1 - (1 - alpha) ** (n + 1)) / alpha) * slopes[-1]
         )
@@ -177,11 +194,13 @@ class _ThetaBase(LocalForecaster):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
         self.alias = alias
 
     def _min_length(self) -> int:
@@ -204,6 +223,13 @@ class _ThetaBase(LocalForecaster):
         spread = sigma * np.sqrt(1 + np.arange(h) * state["alpha"] ** 2)
         forecast = normal_interval(mean, spread, levels)
         return {key: values * factors for key, values in forecast.items()}
+
+    def _fitted_series(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        adjustment = seasonal_adjustment(y, self.season_length_, 1) if state["seasonal"] else None
+        if adjustment is None:
+            return theta_fitted(y, state)
+        adjusted = adjustment[0]
+        return theta_fitted(adjusted, state) * (y / adjusted)
 
     def chosen_models(self) -> dict[Any, str]:
         """What was fit to each series, e.g. ``DOTM(alpha=0.31, theta=2.7), seasonal``."""
@@ -241,10 +267,17 @@ class AutoTheta(_ThetaBase):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.model = model
-        super().__init__(season_length=season_length, fallback=fallback, n_jobs=n_jobs, alias=alias)
+        super().__init__(
+            season_length=season_length,
+            fallback=fallback,
+            n_jobs=n_jobs,
+            conformal_windows=conformal_windows,
+            alias=alias,
+        )
 
     def _check_params(self) -> None:
         if self.model != "auto" and self.model not in MODELS:

@@ -57,6 +57,19 @@ def report_fallbacks(estimator: Any) -> None:
         )
 
 
+def set_conformal(models: list[Any], names: list[str], level: list[int], windows: int | None) -> None:
+    """Conformal intervals where asked: every model gets ``windows`` (``--conformal-windows``;
+    ConfigError naming a model that does not take it); without it, a network asked for ``level``
+    gets the default windows (it has no other intervals) and the statistical models keep theirs."""
+    from forecastrnn.models._conformal import DEFAULT_WINDOWS
+
+    for name, estimator in zip(names, models, strict=True):
+        if windows:
+            estimator.set_params(conformal_windows=windows)
+        elif level and name.lower() in RECURRENT and not estimator.conformal_windows:
+            estimator.set_params(conformal_windows=DEFAULT_WINDOWS)
+
+
 def build_models(
     names: list[str], *, horizon: int, season_length: int | None, seed: int, n_jobs: int, network: NetworkOptions
 ) -> list[Any]:

@@ -69,6 +69,15 @@ Horizon = Annotated[
 Levels = Annotated[
     list[int], typer.Option("--level", min=1, max=99, help="Prediction interval level in percent (repeatable).")
 ]
+ConformalWindows = Annotated[
+    int | None,
+    typer.Option(
+        "--conformal-windows",
+        min=1,
+        help="With --level: conformal intervals from N rolling windows of the horizon on the training data, for "
+        "every model (the statistical models give their own intervals without it; the networks use 3).",
+    ),
+]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to .csv, .parquet or .json.")]
 IdCol = Annotated[str | None, typer.Option(help="Series id column (long format).", rich_help_panel=DATA_PANEL)]
 TimeCol = Annotated[str | None, typer.Option(help="Time column.", rich_help_panel=DATA_PANEL)]

@@ -13,7 +13,7 @@ from forecastrnn.models._registry import benchmark_models
 
 from . import _options as o
 from ._errors import handle_errors
-from ._models import NetworkOptions
+from ._models import NetworkOptions, set_conformal
 from ._output import REPORTS, check_output, emit, write_frame
 from ._progress import model_progress
 from ._run import command_line, prepare
@@ -71,6 +71,7 @@ def run_backtest(
     horizon: int | None,
     level: list[int],
     windows: int,
+    conformal_windows: int | None = None,
     step: int | None,
     refit: str,
     window: Window,
@@ -110,12 +111,7 @@ def run_backtest(
         network=network,
         read_options=read_options,
     )
-    if level:  # intervals asked for: networks calibrate conformal ones at each fit
-        from forecastrnn.models._conformal import DEFAULT_WINDOWS
-
-        for estimator in models:
-            if "conformal_windows" in estimator.get_params() and not estimator.conformal_windows:
-                estimator.set_params(conformal_windows=DEFAULT_WINDOWS)
+    set_conformal(models, model_names, level, conformal_windows)
     season = season_length or season_length_for(panel.attrs["freq"])
     with model_progress(len(models) * windows, quiet) as update:
         cv = backtest(
@@ -202,6 +198,7 @@ def backtest_command(
     train_size: TrainSize = None,
     cutoffs: CutoffsOption = Cutoffs.aligned,
     level: o.Levels = [],  # noqa: B006
+    conformal_windows: o.ConformalWindows = None,
     report: Report = None,
     scores: Scores = None,
     output: o.Output = None,
@@ -250,6 +247,7 @@ def backtest_command(
         horizon=horizon,
         level=level,
         windows=windows,
+        conformal_windows=conformal_windows,
         step=step,
         refit=refit,
         window=window,

@@ -6,7 +6,7 @@ import typer
 
 from . import _options as o
 from ._errors import handle_errors
-from ._models import RECURRENT, NetworkOptions, report_fallbacks
+from ._models import RECURRENT, NetworkOptions, report_fallbacks, set_conformal
 from ._output import check_output, emit
 from ._progress import model_progress
 from ._run import prepare
@@ -18,6 +18,7 @@ def forecast_command(
     model: o.Models = ["lstm"],  # noqa: B006 - typer reads the default list, never mutates it
     horizon: o.Horizon = None,
     level: o.Levels = [],  # noqa: B006
+    conformal_windows: o.ConformalWindows = None,
     output: o.Output = None,
     id_col: o.IdCol = None,
     time_col: o.TimeCol = None,
@@ -75,6 +76,7 @@ def forecast_command(
         network=network,
         read_options=read_options,
     )
+    set_conformal(models, model, level, conformal_windows)
     forecasts = None
     with (
         parallel_backend(backend.value, scheduler=scheduler, n_jobs=n_jobs),
@@ -82,10 +84,6 @@ def forecast_command(
     ):
         for number, (name, estimator) in enumerate(zip(model, models, strict=True), start=1):
             update(f"fitting {estimator.column} ({number}/{len(models)})")
-            if level and name.lower() in RECURRENT and not estimator.conformal_windows:
-                from forecastrnn.models._conformal import DEFAULT_WINDOWS
-
-                estimator.set_params(conformal_windows=DEFAULT_WINDOWS)  # intervals asked for: calibrate them
             if name.lower() in RECURRENT:
                 estimator.fit(panel, callback=lambda record, label=estimator.column: update(step_text(label, record)))
             else:

@@ -42,7 +42,7 @@ def test_directory_holds_json_and_safetensors_only(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "weights.safetensors"]
     config = json.loads((tmp_path / "model" / "config.json").read_text())
-    assert config["format_version"] == 3
+    assert config["format_version"] == 4
     assert config["class"] == "GRUForecaster"
     assert {"forecastrnn", "torch"} <= set(config["versions"])
     assert config["state"]["ids"] == ["female", "male"]
@@ -94,7 +94,7 @@ def test_a_model_folder_with_a_user_file_in_it_is_not_replaced(fitted, tmp_path)
 def test_a_model_of_another_format_version_is_not_replaced(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     path = tmp_path / "model" / "config.json"
-    path.write_text(path.read_text().replace('"format_version": 3', '"format_version": 1'))
+    path.write_text(path.read_text().replace('"format_version": 4', '"format_version": 1'))
     with pytest.raises(ModelFileError, match="is not a saved forecastrnn model"):
         fitted.save(tmp_path / "model")
 
@@ -241,7 +241,7 @@ def _delete(key: str):
 TAMPERED_CONFIGS = {
     "unknown version": (
         lambda c: c.update(format_version=99),
-        r"format version 99; this forecastrnn .* reads version 3",
+        r"format version 99; this forecastrnn .* reads version 4",
     ),
     "unknown class": (
         lambda c: c.update({"class": "os.system"}),
@@ -350,3 +350,12 @@ def test_numeric_series_ids_pass_the_checks(tmp_path, ids):
     model.save(tmp_path / "model")
     loaded = load_model(tmp_path / "model").predict(6)
     pd.testing.assert_frame_equal(loaded, model.predict(6), check_dtype=False)  # ids come back as objects
+
+
+def test_a_segmented_network_round_trips(tmp_path):
+    model = LSTMForecaster(**{**FAST, "input_size": 70, "horizon": 3}).fit(LUNGS)
+    assert model.segment_length_ == 2
+    model.save(tmp_path / "model")
+    loaded = LSTMForecaster.load(tmp_path / "model")
+    assert loaded.segment_length_ == 2
+    pd.testing.assert_frame_equal(loaded.predict(3), model.predict(3), check_exact=True)

@@ -36,6 +36,12 @@ class RecurrentNetwork(nn.Module):
     Inputs are ``(batch, window, n_features)`` with the target as feature 0; outputs
     ``(batch, steps)`` (``(batch, 1)`` for ``recursive``), or ``(batch, steps, n_quantiles)``
     for a ``direct`` network that learns quantiles (see :func:`monotone_quantiles`).
+
+    With ``segment`` > 1 the encoder reads the window ``segment`` time steps at a time (each
+    recurrent step sees the values of one segment side by side, as SegRNN does), so a long
+    window costs ``segment`` times fewer sequential steps; a window whose length is not a
+    multiple of ``segment`` is left-padded with zeros, which the observed flag (feature 1 of
+    the forecasters' inputs) marks as missing.
     """
 
     def __init__(
@@ -51,15 +57,17 @@ class RecurrentNetwork(nn.Module):
         strategy: str,
         horizon: int,
         n_quantiles: int = 1,
+        segment: int = 1,
     ) -> None:
         super().__init__()
         self.cell, self.strategy, self.horizon, self.n_quantiles = cell, strategy, horizon, n_quantiles
+        self.segment = segment
         self.num_layers, self.hidden_size = num_layers, hidden_size
         self.directions = 2 if bidirectional else 1
         extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
         recurrent = CELLS[cell]
         self.encoder = recurrent(
-            input_size=n_features,
+            input_size=n_features * segment,
             hidden_size=hidden_size,
             num_layers=num_layers,
             dropout=dropout if num_layers > 1 else 0.0,
@@ -92,6 +100,12 @@ class RecurrentNetwork(nn.Module):
         return last.permute(1, 0, 2).reshape(hidden.shape[1], -1)
 
     def _encode(self, inputs: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        if self.segment > 1:
+            batch, window, features = inputs.shape
+            short = -window % self.segment
+            if short:
+                inputs = nn.functional.pad(inputs, (0, 0, short, 0))
+            inputs = inputs.reshape(batch, (window + short) // self.segment, self.segment * features)
         _, state = self.encoder(inputs)
         return state
 

@@ -36,7 +36,7 @@ from .._atomic import check_writable, leftovers, temporary_path
 from ..errors import ConfigError, ModelFileError, TrainingError
 from ._base import BaseForecaster
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 MAX_SIZE = 100_000
 """The largest horizon, window length, season length or hidden size a saved model may state;
@@ -47,6 +47,7 @@ _STATE_TYPES: dict[str, Any] = {
     "season_lengths": list,
     "horizon": int,
     "input_size": int,
+    "segment_length": int,
     "validation_size": int,
     "ids": list,
     "last_times": list,
@@ -223,7 +224,7 @@ def _model(cls: type[BaseForecaster], params: dict[str, Any], path: Path) -> Bas
     unknown = sorted(set(params) - set(names))
     if unknown:
         raise _damaged(path, f"params.{unknown[0]}", f"is not a parameter of {cls.__name__}")
-    for key in ("horizon", "input_size", "season_length", "hidden_size"):
+    for key in ("horizon", "input_size", "segment_length", "season_length", "hidden_size"):
         if (params[key] or 0) > MAX_SIZE:
             raise _damaged(path, f"params.{key}", f"is {params[key]}, more than {MAX_SIZE}")
     sequences = {key for key in names if typing.get_origin(hints[key]) is collections.abc.Sequence}
@@ -246,7 +247,7 @@ def _check_state(model: Any, state: dict[str, Any], path: Path) -> None:
             raise _damaged(path, f"state.{key}", "is missing")
         if isinstance(state[key], bool) or not isinstance(state[key], kind):
             raise _damaged(path, f"state.{key}", f"is {str(state[key])[:40]!r}, of the wrong type")
-    for key in ("season_length", "horizon", "input_size"):
+    for key in ("season_length", "horizon", "input_size", "segment_length"):
         if not 1 <= state[key] <= MAX_SIZE:
             raise _damaged(path, f"state.{key}", f"is {state[key]}, not between 1 and {MAX_SIZE}")
         if getattr(model, key) not in (None, state[key]):
@@ -346,7 +347,7 @@ def _check_tensors(model: Any, state: dict[str, Any], tensors: dict[str, torch.T
         raise _damaged(path, "network tensors", f"are not those of {model.n_models} networks (params.n_models)")
     if model.num_layers > sum(key.startswith("network0.") for key in weights):
         raise _damaged(path, "tensors network0.*", f"are too few for params.num_layers = {model.num_layers}")
-    model.horizon_ = state["horizon"]
+    model.horizon_, model.segment_length_ = state["horizon"], state["segment_length"]
     with torch.device("meta"):  # shapes only: nothing is allocated, however large the configuration
         shapes = {key: tuple(t.shape) for key, t in model._new_network().state_dict().items()}
     expected = {f"network{member}.{key}": shape for member in range(model.n_models) for key, shape in shapes.items()}

@@ -324,3 +324,31 @@ def test_an_implausible_network_forecast_gets_seasonal_naive_and_is_recorded():
         history = LUNGS.loc[LUNGS["unique_id"] == uid, "y"].to_numpy()
         np.testing.assert_allclose(forecast.loc[forecast["unique_id"] == uid, "LSTM"], history[-12:-6])
         assert model.fallbacks_[uid].startswith("implausible forecast at h=6; seasonal naive")
+
+
+def test_long_windows_are_read_in_segments_of_at_most_64_steps():
+    settings = {**FAST, "input_size": 130, "horizon": 2}
+    model = GRUForecaster(**settings).fit(sine_panel(200))
+    assert model.segment_length_ == 3  # 130 values: 3 per step, 44 recurrent steps
+    assert model.networks_[0].encoder.input_size == 6
+    assert np.isfinite(model.predict(2)[model.column]).all()
+    assert GRUForecaster(**{**settings, "input_size": 64}).fit(sine_panel(200)).segment_length_ == 1
+    chosen = GRUForecaster(**{**settings, "segment_length": 13}).fit(sine_panel(200))
+    assert chosen.segment_length_ == 13
+    with pytest.raises(ConfigError, match=r"segment_length=0 is not allowed"):
+        GRUForecaster(**{**settings, "segment_length": 0}).fit(sine_panel(200))
+
+
+def test_in_sample_fitted_values_are_one_step_forecasts_from_the_values_before():
+    model = LSTMForecaster(**{**FAST, "deseasonalize": False}).fit(LUNGS)  # log scaling only: nothing estimated
+    fitted = model.predict_insample(LUNGS)
+    assert list(fitted.columns) == ["unique_id", "ds", "y", "LSTM"]
+    assert len(fitted) == len(LUNGS)
+    firsts = fitted.groupby("unique_id").head(1)
+    assert firsts["LSTM"].isna().all()
+    assert fitted.drop(firsts.index)["LSTM"].notna().all()
+    for t in (1, 5, 30, 71):  # a window padded from one value, a short one, a full one, the last value
+        before = LUNGS.groupby("unique_id").head(t)
+        expected = model.predict(1, history=before)["LSTM"].to_numpy()
+        got = fitted.groupby("unique_id")["LSTM"].nth(t).to_numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -30,6 +31,10 @@ from ._training import (
 )
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+INSAMPLE_CHUNK = 8192
+"""Windows forecast at once by ``predict_insample``: bounds its memory on large panels."""
+MAX_RECURRENT_STEPS = 64
+"""The most recurrent steps the encoder runs by default; longer windows are read in segments."""
 
 
 class ScalingChangeWarning(UserWarning):
@@ -107,7 +112,11 @@ class RecurrentForecaster(BaseForecaster):
     Parameters left ``None`` are derived at ``fit``: ``season_length`` from the frequency
     (12 monthly, 4 quarterly, 7 daily, 24 hourly, with the week as a second season for
     sub-daily data), ``horizon`` = season length (at least 1), ``input_size`` = 3 x
-    max(season length, horizon).
+    max(season length, horizon), ``segment_length`` = the fewest time steps per recurrent step
+    that keep the encoder within 64 recurrent steps (1 up to a 64-value window; 3 for the
+    144-value window of hourly data with a 48-hour horizon). Segments cut the cost of long
+    windows: backpropagation through time is sequential, and PyTorch's CPU GRU pays about 3x
+    the LSTM per step.
     """
 
     cell: ClassVar[str] = "lstm"
@@ -117,6 +126,7 @@ class RecurrentForecaster(BaseForecaster):
         *,
         horizon: int | None = None,
         input_size: int | None = None,
+        segment_length: int | None = None,
         season_length: int | None = None,
         strategy: str = "direct",
         hidden_size: int = 64,
@@ -148,6 +158,7 @@ class RecurrentForecaster(BaseForecaster):
     ) -> None:
         self.horizon = horizon
         self.input_size = input_size
+        self.segment_length = segment_length
         self.season_length = season_length
         self.strategy = strategy
         self.hidden_size = hidden_size
@@ -182,7 +193,7 @@ class RecurrentForecaster(BaseForecaster):
     def _check_params(self) -> None:
         for name in ("hidden_size", "num_layers", "batch_size", "max_steps", "eval_every", "patience", "n_models"):
             _require(name, getattr(self, name), _positive_int(getattr(self, name)), "a whole number >= 1")
-        for name in ("horizon", "input_size", "season_length"):
+        for name in ("horizon", "input_size", "segment_length", "season_length"):
             value = getattr(self, name)
             _require(name, value, value is None or _positive_int(value), "None (automatic) or a whole number >= 1")
         _require(
@@ -243,6 +254,7 @@ class RecurrentForecaster(BaseForecaster):
         self.season_length_ = self.season_lengths_[0]
         self.horizon_ = self.horizon or max(self.season_length_, 1)
         self.input_size_ = self.input_size or 3 * max(self.season_length_, self.horizon_)
+        self.segment_length_ = self.segment_length or math.ceil(self.input_size_ / MAX_RECURRENT_STEPS)
         self.validation_size_ = int(self.validation_size)
         self.window_horizon_ = 1 if self.strategy == "recursive" else self.horizon_
 
@@ -420,6 +432,7 @@ class RecurrentForecaster(BaseForecaster):
             strategy=self.strategy,
             horizon=self.horizon_,
             n_quantiles=max(len(self._quantiles()), 1),
+            segment=self.segment_length_,
         )
 
     def _tails(self, buffer: SeriesBuffer, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -547,13 +560,24 @@ class RecurrentForecaster(BaseForecaster):
     def _scales(self, buffer: SeriesBuffer) -> np.ndarray:
         return series_scales(buffer.values, buffer.offsets, self.season_length_)
 
-    def _from_history(self, history: pd.DataFrame) -> tuple[Any, ...]:
+    def _read_history(self, history: pd.DataFrame) -> tuple[pd.DataFrame, SeriesBuffer, np.ndarray]:
+        """The validated history, its buffer and each row's step number."""
         freq = history.attrs.get("freq", self.freq_)
         if freq != self.freq_:
             raise DataError(f"the history has frequency {freq!r}, but the model was trained on {self.freq_!r}.")
         panel = read_panel(history, freq=self.freq_, sort=True)
         buffer = SeriesBuffer.from_panel(panel, dtype=np.float64)
-        steps = step_numbers(pd.Index(panel["ds"]), self.freq_)
+        return panel, buffer, step_numbers(pd.Index(panel["ds"]), self.freq_)
+
+    def _from_history(self, history: pd.DataFrame) -> tuple[Any, ...]:
+        panel, buffer, steps = self._read_history(history)
+        front = self._front_end_for(buffer, steps)
+        tails, last_steps = self._tails(buffer, steps)
+        lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
+        return buffer.ids, front, tails, last_steps, lasts, buffer
+
+    def _front_end_for(self, buffer: SeriesBuffer, steps: np.ndarray) -> FrontEnd:
+        """A front end estimated on a history; known series keep their log decision and profile."""
         known = pd.Index(self.ids_).get_indexer(buffer.ids)
         positive = np.ones(buffer.ids.size, dtype=bool)
         np.logical_and.at(positive, np.repeat(np.arange(buffer.ids.size), buffer.lengths), buffer.values > 0)
@@ -568,18 +592,18 @@ class RecurrentForecaster(BaseForecaster):
                     f"standardised instead: {_shown(changed)}",
                     changed,
                 ),
-                stacklevel=4,
+                stacklevel=5,
             )
-        tails, last_steps = self._tails(buffer, steps)
-        lasts = pd.Index(panel["ds"].to_numpy()[buffer.offsets[1:] - 1])
-        return buffer.ids, front, tails, last_steps, lasts, buffer
+        return front
 
     def _forecast(
-        self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int
+        self, front: FrontEnd, tails: np.ndarray, last_steps: np.ndarray, h: int, series: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The members' mean forecast ``(series, h)`` and, for a quantile network, their mean
-        quantiles ``(series, h, Q)`` (the mean of increasing quantiles is increasing)."""
-        series = np.arange(tails.shape[0])
+        """The members' mean forecast ``(windows, h)`` from windows ``tails`` ending at
+        ``last_steps``, window ``k`` of series ``series[k]`` of ``front`` (default: one window
+        per series, in order) and, for a quantile network, their mean quantiles ``(windows, h,
+        Q)`` (the mean of increasing quantiles is increasing)."""
+        series = np.arange(tails.shape[0]) if series is None else series
         window_steps = last_steps[:, None] - self.input_size_ + 1 + np.arange(self.input_size_)
         device = next(self.networks_[0].parameters()).device
         future_steps = last_steps[:, None] + np.arange(1, h + 1)
@@ -600,6 +624,38 @@ class RecurrentForecaster(BaseForecaster):
         if mean.ndim == 2:
             return mean, None
         return mean[:, :, mean.shape[2] // 2], mean
+
+    def predict_insample(self, history: pd.DataFrame) -> pd.DataFrame:
+        """One-step-ahead in-sample fitted values: columns ``unique_id``, ``ds``, ``y`` and the
+        model's column. Each value after a series' first is the networks' forecast of it from
+        the (at most ``input_size``) values before it, with the fitted weights and the front end
+        estimated on ``history`` as ``predict(history=)`` does; each series' first value gets
+        NaN. Networks keep no training data, so pass the training panel (or a newer one)."""
+        self._check_fitted()
+        panel, buffer, steps = self._read_history(history)
+        front = self._front_end_for(buffer, steps)
+        padded = PaddedBuffer.build(buffer.values, buffer.offsets, self.input_size_, 1, dtype=np.float64)
+        series = np.repeat(np.arange(buffer.ids.size), buffer.lengths - 1)
+        position = np.arange(series.size) - np.repeat(
+            buffer.offsets[:-1] - np.arange(buffer.ids.size), buffer.lengths - 1
+        )
+        origin = position + 1  # the value forecast; its window ends just before it
+        fitted = np.full(buffer.values.size, np.nan)
+        for chunk in np.array_split(np.arange(series.size), max(1, series.size // INSAMPLE_CHUNK)):
+            rows, at = series[chunk], origin[chunk]
+            windows = padded.values[
+                (padded.data_start[rows] + at)[:, None] - self.input_size_ + np.arange(self.input_size_)
+            ]
+            mean, _ = self._forecast(front, windows, steps[buffer.offsets[rows] + at - 1], 1, rows)
+            fitted[buffer.offsets[rows] + at] = mean[:, 0]
+        return pd.DataFrame(
+            {
+                "unique_id": panel["unique_id"].to_numpy(),
+                "ds": panel["ds"].to_numpy(),
+                "y": buffer.values,
+                self.column: fitted,
+            }
+        )
 
     def _replace_implausible(self, ids: np.ndarray, forecasts: np.ndarray, tails: np.ndarray) -> np.ndarray:
         """A series whose forecast is not finite or leaves the plausible band of its last
@@ -666,6 +722,7 @@ class RecurrentForecaster(BaseForecaster):
             "season_lengths": list(self.season_lengths_),
             "horizon": self.horizon_,
             "input_size": self.input_size_,
+            "segment_length": self.segment_length_,
             "validation_size": self.validation_size_,
             "ids": [_plain(uid) for uid in self.ids_],
             "last_times": [int(t) if ints else pd.Timestamp(t).isoformat() for t in self.last_times_],
@@ -688,6 +745,7 @@ class RecurrentForecaster(BaseForecaster):
         self.season_lengths_ = tuple(int(m) for m in state["season_lengths"])
         self.horizon_ = int(state["horizon"])
         self.input_size_ = int(state["input_size"])
+        self.segment_length_ = int(state["segment_length"])
         self.validation_size_ = int(state["validation_size"])
         self.window_horizon_ = 1 if self.strategy == "recursive" else self.horizon_
         self.ids_ = np.asarray(state["ids"], dtype=object)

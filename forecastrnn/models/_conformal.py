@@ -21,10 +21,12 @@ L% interval, pooled over series and steps, is at least L%. It does not promise c
 each series, and a level needs at least 100 / (100 - L) - 1 scores per step (19 for 95%)
 before its interval is anything but the widest error seen.
 
-The local (statistical) models use the same scores with one addition (``LocalForecaster``,
-:func:`series_halfwidths`): a series with at least ``OWN_SCORES`` windows of its own (enough
-for its own 95% quantile) is calibrated on its own scores, which promises coverage for that
-series; the others use the pool.
+The local (statistical) models (``LocalForecaster``) use the same scores and quantiles with two
+differences: the model is refit on the data before every window (a fit is cheap there, and
+with one fit the earlier windows' errors came out larger than the final model's, so the
+intervals were too wide), and a series with at least ``OWN_SCORES`` windows of its own (enough
+for its own 95% quantile) is calibrated on its own scores (:func:`series_halfwidths`), which
+promises coverage for that series; the others use the pool.
 """
 
 from __future__ import annotations

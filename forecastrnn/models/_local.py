@@ -218,8 +218,9 @@ class LocalForecaster(BaseForecaster):
 
     ``conformal_windows`` > 0 (a model that takes it) makes ``predict(h, level=...)`` give
     conformal intervals in place of the model's own: calibrated, at the first ``predict`` for
-    each ``h``, on that many windows of ``h`` steps at the end of the training series, from
-    the data before each window only (see :meth:`_conformal_intervals`).
+    each ``h``, on that many windows of ``h`` steps at the end of the training series, each
+    forecast by the model fit on the data before it (one more fit per window; see
+    :meth:`_conformal_intervals`).
     """
 
     def _check_params(self) -> None:
@@ -483,20 +484,18 @@ class LocalForecaster(BaseForecaster):
         """Scaled absolute errors (rows: series and windows; columns: steps 1..h) and the
         training series (position in ``series_``) of each row.
 
-        With n = ``conformal_windows``, the model is fit once on each training series less its
-        last n x h values, then forecasts each of the n windows of h steps from the values
-        before it with those parameters (as ``predict(history=...)``). A series takes part in
-        every window it has at least 2 values before (the fewest the fallbacks need; a model
-        without a fallback needs its own minimum); one too short for the first fit is fit on
-        the values before each window instead. Each error is divided by the series' MASE scale
-        on the values before its window. Nothing after a window's origin is used for it."""
+        With n = ``conformal_windows``, the last n x h values of each training series are n
+        windows of h steps; for each window the model is fit on the values before it and
+        forecasts it (a rolling-origin backtest with a refit at each origin, the way the final
+        model is fit up to its own origin: one fit per window, fitting once and filtering on
+        left the earlier windows' forecasts worse than the final model's and the intervals too
+        wide). A series takes part in every window it has at least 2 values before (the fewest
+        the fallbacks need; a model without a fallback needs its own minimum). Each error is
+        divided by the series' MASE scale on the values before its window. Nothing after a
+        window's origin is used for it."""
         series, windows = self.series_, int(self.conformal_windows)
         lengths = series.lengths
         need = 2 if self._fallback_model(self.season_length_) is not None else max(2, self._min_length())
-        first = lengths - windows * h
-        fit_rows = np.flatnonzero(first >= need)
-        states = self._fit_panel(series.heads(fit_rows, first[fit_rows]))[0] if fit_rows.size else []
-        fitted = dict(zip(fit_rows.tolist(), states, strict=True))
         scores, owners = [], []
         for window in range(windows):
             cut = lengths - (windows - window) * h
@@ -504,10 +503,7 @@ class LocalForecaster(BaseForecaster):
             if not rows.size:
                 continue
             history = series.heads(rows, cut[rows])
-            unseen = np.flatnonzero([row not in fitted for row in rows.tolist()])
-            extra = iter(self._fit_panel(history.take(unseen))[0] if unseen.size else [])
-            states = [fitted[row] if row in fitted else next(extra) for row in rows.tolist()]
-            mean = self._forecast_panel(states, history, h, ())[0]["mean"]
+            mean = self._forecast_panel(self._fit_panel(history)[0], history, h, ())[0]["mean"]
             actual = series.values[series.starts[rows, None] + cut[rows, None] + np.arange(h)]
             scale = series_scales(history.values, history.offsets, self.season_length_)
             scores.append(np.abs(actual - mean) / scale[:, None])

@@ -53,7 +53,13 @@ def read_options(values: dict) -> dict:
 DATA_PANEL = "Data"
 NETWORK_PANEL = "Recurrent networks"
 
-Data = Annotated[str, typer.Argument(help="CSV/TSV/Parquet file, or the name of a bundled dataset.")]
+Data = Annotated[
+    str,
+    typer.Argument(
+        help="CSV/TSV/Parquet file, or the name of a bundled dataset (forecast also takes a directory: a "
+        "partitioned Parquet dataset, forecast a batch of files at a time)."
+    ),
+]
 Models = Annotated[
     list[str],
     typer.Option(

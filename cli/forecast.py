@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from . import _options as o
+from ._dataset import forecast_dataset
 from ._errors import handle_errors
 from ._models import RECURRENT, NetworkOptions, report_fallbacks, set_conformal
 from ._output import check_output, emit
@@ -57,6 +60,8 @@ def forecast_command(
       forecastrnn forecast sales.csv --id-col store --time-col week --target-col units -o forecast.csv
 
       forecastrnn forecast sales.parquet -m ets -m arima --backend dask --scheduler tcp://host:8786
+
+      forecastrnn forecast sales_dataset/ -m ets --horizon 12 -o forecasts/   (a Parquet dataset, batch by batch)
     """
     import pandas as pd
 
@@ -64,8 +69,25 @@ def forecast_command(
 
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
-    check_output(output)
     check_backend(backend.value, scheduler)
+    if Path(data).is_dir():
+        forecast_dataset(
+            data,
+            model,
+            horizon=horizon,
+            level=level,
+            conformal_windows=conformal_windows,
+            season_length=season_length,
+            seed=seed,
+            n_jobs=n_jobs,
+            backend=backend.value,
+            scheduler=scheduler,
+            output=output,
+            read_options=read_options,
+            quiet=quiet,
+        )
+        return
+    check_output(output)
     panel, horizon, models = prepare(
         data,
         model,

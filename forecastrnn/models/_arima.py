@@ -26,7 +26,6 @@ defaults (stepwise, AICc), with these choices:
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -108,9 +107,6 @@ def css_problem(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant:
         errors = lfilter(ar, ma, w - mean)[skip:]
         return np.where(np.isfinite(errors), errors, 1e10)
 
-    def shifted(values: np.ndarray, by: int) -> np.ndarray:
-        return np.r_[np.zeros(by), values[: values.size - by]]
-
     def jacobian(theta: np.ndarray) -> np.ndarray:
         """Exact derivatives of the residuals: each is the data or the residuals passed through
         another linear filter and lagged (zero pre-sample, as in the residuals themselves)."""
@@ -120,39 +116,75 @@ def css_problem(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant:
         seasonal_phi, seasonal_theta = rest[p + q : p + q + P], rest[p + q + P :]
         x = w - mean
         errors = lfilter(ar, ma, x)
-        columns = [-lfilter(ar, ma, np.ones_like(w))] if constant else []
+        matrix = np.zeros((w.size, theta.size))
+        if constant:
+            matrix[:, 0] = -lfilter(ar, ma, np.ones_like(w))
+        lagged = []  # (filtered series, its lags), one per parameter group
         if p:
-            base = lfilter(ar_build(np.zeros(p), -seasonal_phi), ma, x)
-            columns += [-shifted(base, i) for i in range(1, p + 1)]
+            lagged.append((lfilter(ar_build(np.zeros(p), -seasonal_phi), ma, x), range(1, p + 1)))
         if q:
-            base = lfilter(ma_build(np.zeros(q), seasonal_theta), ma, errors)
-            columns += [-shifted(base, i) for i in range(1, q + 1)]
+            lagged.append((lfilter(ma_build(np.zeros(q), seasonal_theta), ma, errors), range(1, q + 1)))
         if P:
-            base = lfilter(ar_build(-phi, np.zeros(P)), ma, x)
-            columns += [-shifted(base, j * lag) for j in range(1, P + 1)]
+            lagged.append((lfilter(ar_build(-phi, np.zeros(P)), ma, x), range(lag, lag * P + 1, lag)))
         if Q:
-            base = lfilter(ma_build(theta_ma, np.zeros(Q)), ma, errors)
-            columns += [-shifted(base, j * lag) for j in range(1, Q + 1)]
-        matrix = np.stack(columns, axis=1)[skip:]
+            lagged.append((lfilter(ma_build(theta_ma, np.zeros(Q)), ma, errors), range(lag, lag * Q + 1, lag)))
+        column = int(constant)
+        for values, lags in lagged:
+            for by in lags:
+                matrix[by:, column] = -values[: max(w.size - by, 0)]
+                column += 1
+        matrix = matrix[skip:]
         return np.where(np.isfinite(matrix), matrix, 0.0)
 
     return split, residuals, jacobian
 
 
-def _exact_mean(values: np.ndarray) -> float:
-    """The correctly rounded mean: numpy's vectorised sums can depend on how the array happens to
-    be aligned in memory, so two identical fits in one process could start the search one bit
-    apart and, at its loose tolerance, end apart. One suspected source of the run-to-run
-    differences of issue 10, item 15; they still occur (about 1 run in 15 of the test file)."""
-    return math.fsum(values.tolist()) / values.size
+def _levenberg_marquardt(
+    residuals: Any, jacobian: Any, start: np.ndarray, *, tol: float = 1e-5, max_steps: int = 200
+) -> np.ndarray:
+    """The parameters minimising the sum of squared ``residuals`` from ``start``: Levenberg-Marquardt
+    steps with Marquardt's diagonal scaling and Nielsen's damping update. Stops when a step's
+    actual and predicted reductions are both below ``tol`` of the sum, or it moves the scaled
+    parameters by less than ``tol`` of their norm.
 
-
-def _significant(values: np.ndarray, digits: int) -> np.ndarray:
-    """``values`` rounded to ``digits`` significant digits."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exponent = np.floor(np.log10(np.abs(values)))
-    scale = 10.0 ** np.where(np.isfinite(exponent), digits - 1 - exponent, 0)
-    return np.round(values * scale) / scale
+    Not scipy's ``least_squares(method="lm")``: its C MINPACK (scipy 1.17) reads one value past
+    the end of its Jacobian buffer in ``qrfac`` whenever a column's norm collapses in the
+    pivoted QR (``enorm(m-j, ...)`` where the Fortran's 1-based ``m-j`` is ``m-j-1``). That
+    happens at the search's start, where the AR and MA columns are equal, so its steps depended
+    on leftover heap memory and two identical fits could end apart (issue 10, item 15). Every
+    sum here is numpy's own, never a threaded BLAS reduction, so the result depends on the
+    inputs alone."""
+    theta = np.array(start, dtype=np.float64)
+    r = residuals(theta)
+    cost = float(np.sum(r * r))
+    damping, growth = 1e-3, 2.0
+    for _ in range(max_steps):
+        J = jacobian(theta)
+        gradient = np.sum(J * r[:, None], axis=0)
+        normal = np.sum(J[:, :, None] * J[:, None, :], axis=0)
+        scale = np.diag(normal).copy()
+        scale = np.maximum(scale, 1e-12 * scale.max() + np.finfo(float).tiny)
+        while True:
+            step = np.linalg.solve(normal + np.diag(damping * scale), -gradient)
+            candidate = theta + step
+            candidate_r = residuals(candidate)
+            candidate_cost = float(np.sum(candidate_r * candidate_r))
+            predicted = float(np.sum(step * (damping * scale * step - gradient)))
+            gain = (cost - candidate_cost) / predicted if predicted > 0 else -1.0
+            if gain > 0:
+                break
+            damping, growth = damping * growth, growth * 2
+            if damping > 1e16:
+                return theta
+        root = np.sqrt(scale)
+        converged = (cost - candidate_cost <= tol * cost and predicted <= tol * cost) or np.linalg.norm(
+            root * step
+        ) <= tol * (np.linalg.norm(root * candidate) + tol)
+        theta, r, cost = candidate, candidate_r, candidate_cost
+        if converged:
+            break
+        damping, growth = max(damping * max(1 / 3, 1 - (2 * gain - 1) ** 3), 1e-10), 2.0
+    return theta
 
 
 def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: bool) -> tuple[float, np.ndarray | None]:
@@ -162,7 +194,6 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     Parameters come from conditional sum of squares (fast: residuals by a linear filter), the
     AICc from one exact Gaussian likelihood evaluation at them (statsmodels' Kalman filter).
     Non-stationary or non-invertible estimates score infinity, as in R."""
-    from scipy.optimize import least_squares
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     n_params = p + q + P + Q + int(constant)
@@ -173,21 +204,16 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     split, residuals, jacobian = css_problem(w, p, q, P, Q, m, constant)
     start = np.zeros(n_params)
     if constant:
-        start[0] = _exact_mean(w)
-    # a loose tolerance: CSS only ranks candidates here; tighter costs time and changed MASE by < 1%
-    theta = least_squares(residuals, start, jac=jacobian, method="lm", xtol=1e-4, ftol=1e-4).x if n_params else start
-    # MINPACK's and numpy's compiled loops sum in an order that depends on how the heap
-    # happens to align their work arrays, so two identical runs could differ in the last bit
-    # (and then in the forecast); 10 significant digits are far below the tolerance above.
-    theta = _significant(theta, 10)
+        start[0] = np.mean(w)
+    # CSS only ranks the candidates, so the default (loose) tolerance is enough
+    theta = _levenberg_marquardt(residuals, jacobian, start) if n_params else start
     mean, ar, ma = split(theta)
     if not (_stable(ar) and _stable(ma)):
         return np.inf, None
-    sigma2 = _exact_mean(residuals(theta) ** 2)
+    sigma2 = float(np.mean(residuals(theta) ** 2))
     rest = theta[int(constant) :]
     intercept = [mean * ar.sum()] if constant else []  # statsmodels' trend 'c' is the intercept form
     params = np.r_[intercept, rest[:p], rest[p : p + q], rest[p + q : p + q + P], rest[p + q + P :], sigma2]
-    params = _significant(params, 10)  # the variance is a sum too
     model = SARIMAX(
         w, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m else (0, 0, 0, 0), trend="c" if constant else "n"
     )  # the estimates are stationary (checked above), so the exact stationary initialisation applies

@@ -104,12 +104,6 @@ def test_airline_model_matches_statsmodels():
     assert reference.llf == pytest.approx(244.7, abs=0.1)  # the textbook value for the airline model
 
 
-def test_auto_arima_finds_the_classic_model_of_us_accidental_deaths():
-    model = AutoARIMA().fit(load("us_accidental_deaths"))
-    assert model.chosen_models() == {"USAccDeaths": "ARIMA(0,1,1)(0,1,1)[12]"}  # as R's auto.arima
-    assert np.isfinite(model.predict(12, level=(80, 95)).drop(columns=["unique_id", "ds"]).to_numpy()).all()
-
-
 def test_history_filters_with_the_fitted_parameters():
     air = load("air_passengers")
     past = air.iloc[:-12].reset_index(drop=True)
@@ -119,13 +113,6 @@ def test_history_filters_with_the_fitted_parameters():
     params = model.states_["AirPassengers"][1]["params"]
     reference = SARIMAX(air["y"].to_numpy(), order=(1, 1, 0), seasonal_order=(0, 1, 0, 12)).filter(params)
     np.testing.assert_allclose(model.predict(6, history=air)["ARIMA"], reference.forecast(6))
-
-
-def test_serial_and_parallel_give_identical_results():
-    lungs = load("uk_lung_deaths")
-    serial = AutoARIMA(n_jobs=1).fit(lungs).predict(12, level=(80,))
-    parallel = AutoARIMA(n_jobs=2).fit(lungs).predict(12, level=(80,))
-    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
 
 
 @pytest.mark.parametrize(
@@ -176,24 +163,6 @@ def test_parameter_errors():
         ETS(fallback="mean").fit(series(Y))
 
 
-@pytest.mark.parametrize(
-    "orders", [(2, 1, 1, 1, 12, True), (1, 2, 0, 1, 4, False), (0, 1, 2, 0, 12, True), (3, 0, 0, 0, 0, True)]
-)
-def test_css_jacobian_is_exact(orders):
-    from scipy.optimize._numdiff import approx_derivative
-
-    from forecastrnn.models._arima import css_problem
-
-    rng = np.random.default_rng(0)
-    w = np.cumsum(rng.normal(size=120)) * 0.1 + rng.normal(size=120)
-    _, residuals, jacobian = css_problem(w, *orders)
-    n_params = sum(orders[:4]) + int(orders[5])
-    for _ in range(3):
-        theta = rng.normal(scale=0.2, size=n_params)
-        numeric = approx_derivative(residuals, theta, method="3-point")
-        np.testing.assert_allclose(jacobian(theta), numeric, atol=1e-6 * np.abs(numeric).max())
-
-
 def spike_series() -> pd.DataFrame:
     values = 100 + np.random.default_rng(0).normal(0, 5, 120)
     values[60] = 1e6
@@ -205,16 +174,6 @@ def test_one_spike_never_drives_a_forecast_far_outside_the_series(model):
     """A spike once made AutoARIMA forecast 0.0 and ETS swing to -7949 (issue 10, item 4)."""
     forecast = model.fit(spike_series()).predict(12)
     assert forecast[model.name].between(50, 150).all()
-
-
-def test_auto_arima_keeps_the_mean_of_a_stationary_series():
-    noise = series(100 + np.random.default_rng(1).normal(0, 5, 120))
-    model = AutoARIMA().fit(noise)
-    chosen = model.chosen_models()["s"]
-    assert chosen.startswith("ARIMA(")
-    assert ",0," in chosen
-    assert chosen.endswith("with constant")
-    assert model.predict(12)["AutoARIMA"].between(90, 110).all()
 
 
 def test_an_implausible_forecast_without_a_fallback_is_flagged_and_kept():
@@ -252,18 +211,3 @@ def test_plausible_band(values, inside, outside):
     for value in outside:
         assert implausible(np.array([value]), band)
     assert implausible(np.array([np.nan]), band)
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="rounding the CSS estimates and exact means removed most, not all, run-to-run differences: about 1 run "
-    "in 15 of this file still differs, only on a second fit in the same process (issue 10, item 15, open)",
-)
-def test_auto_arima_is_bit_identical_between_runs():
-    """Heap alignment once changed the last bits of the CSS estimates (issue 10, item 15)."""
-    panel = load("monthly_classics")
-    first = AutoARIMA().fit(panel)
-    second = AutoARIMA().fit(panel)
-    for uid in first.ids_:
-        assert first.states_[uid][1]["params"].tobytes() == second.states_[uid][1]["params"].tobytes()
-    assert first.predict(12).equals(second.predict(12))

@@ -1,4 +1,4 @@
-"""AutoARIMA and the ARIMA core: order search, CSS estimates, determinism."""
+"""AutoARIMA and the ARIMA core: order search, CSS estimates, determinism, in-sample fitted values."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from forecastrnn.datasets import load
-from forecastrnn.models import AutoARIMA
+from forecastrnn.models import ARIMA, AutoARIMA
 from forecastrnn.models._arima import css_problem, css_score
 
 
@@ -107,3 +107,29 @@ def test_auto_arima_does_not_depend_on_leftover_heap_memory():
     )
     here = AutoARIMA().fit(classics("h02")).predict(12, level=(80,))
     assert run.stdout == here.drop(columns=["unique_id", "ds"]).to_numpy().tobytes().hex()
+
+
+def test_fitted_values_of_an_autoregression_by_hand():
+    rng = np.random.default_rng(4)
+    y = 50 + np.cumsum(rng.normal(size=80)) * 0.3 + rng.normal(size=80)
+    model = ARIMA(order=(1, 0, 0), trend="c").fit(series(y))
+    intercept, phi = model.states_["s"][1]["params"][:2]
+    fitted = model.predict_insample()["ARIMA"].to_numpy()
+    assert fitted[0] == pytest.approx(intercept / (1 - phi))  # the stationary mean: nothing seen yet
+    np.testing.assert_allclose(fitted[1:], intercept + phi * y[:-1], rtol=1e-10)
+
+
+def test_fitted_values_match_statsmodels_and_are_missing_before_the_differenced_series():
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    deaths = load("us_accidental_deaths")
+    model = AutoARIMA().fit(deaths)
+    state = model.states_["USAccDeaths"][1]
+    assert (state["order"][1], state["seasonal"][1]) == (1, 1)
+    y = deaths["y"].to_numpy()
+    reference = SARIMAX(y, order=state["order"], seasonal_order=state["seasonal"], trend=state["trend"])
+    expected = reference.filter(state["params"]).fittedvalues
+    fitted = model.predict_insample()
+    assert fitted["y"].tolist() == y.tolist()
+    assert fitted["AutoARIMA"].iloc[:13].isna().all()  # d + D m = 1 + 12
+    np.testing.assert_allclose(fitted["AutoARIMA"].iloc[13:], expected[13:], rtol=1e-12)

@@ -289,6 +289,15 @@ class ARIMA(LocalForecaster):
         model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
         return _forecast(model.filter(state["params"]), h, levels)
 
+    def _fitted_series(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
+        """The Kalman filter's one-step predictions at the fitted parameters; NaN for the first
+        d + D m values, which come before the differenced series begins (the filter's values
+        there are only its diffuse prior)."""
+        model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
+        fitted = np.array(model.filter(state["params"]).fittedvalues, dtype=np.float64)
+        fitted[: state["order"][1] + state["seasonal"][1] * state["seasonal"][3]] = np.nan
+        return fitted
+
 
 class AutoARIMA(ARIMA):
     """ARIMA with automatic order selection (stepwise Hyndman-Khandakar search by AICc; see the

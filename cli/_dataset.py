@@ -57,7 +57,7 @@ def forecast_dataset(
     models = build_models(
         model_names, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=NetworkOptions()
     )
-    set_conformal(models, model_names, level, conformal_windows)
+    set_conformal(models, model_names, level, conformal_windows, n_series=0)  # networks were refused above
     with model_progress(1, quiet) as update:
         update("forecasting the first batch of files")
 

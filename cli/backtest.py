@@ -111,7 +111,7 @@ def run_backtest(
         network=network,
         read_options=read_options,
     )
-    set_conformal(models, model_names, level, conformal_windows)
+    set_conformal(models, model_names, level, conformal_windows, panel["unique_id"].nunique())
     season = season_length or season_length_for(panel.attrs["freq"])
     with model_progress(len(models) * windows, quiet) as update:
         cv = backtest(

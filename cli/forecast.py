@@ -98,7 +98,7 @@ def forecast_command(
         network=network,
         read_options=read_options,
     )
-    set_conformal(models, model, level, conformal_windows)
+    set_conformal(models, model, level, conformal_windows, panel["unique_id"].nunique())
     forecasts = None
     with (
         parallel_backend(backend.value, scheduler=scheduler, n_jobs=n_jobs),

@@ -88,9 +88,9 @@ def train_command(
         read_options=read_options,
     )
     if intervals:
-        from forecastrnn.models._conformal import DEFAULT_WINDOWS
+        from forecastrnn.models._conformal import default_windows
 
-        estimator.set_params(conformal_windows=DEFAULT_WINDOWS)
+        estimator.set_params(conformal_windows=default_windows(panel["unique_id"].nunique()))
     evaluations = -(-estimator.max_steps // estimator.eval_every) * estimator.n_models
     with model_progress(evaluations, quiet) as update:
         estimator.fit(panel, callback=lambda record: update(step_text(estimator.column, record), 1))

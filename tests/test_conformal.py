@@ -103,7 +103,7 @@ def test_intervals_need_calibration_and_a_calibrated_horizon():
     panel = ar1_panel(3, 60)
     plain = LSTMForecaster(horizon=6, input_size=12, **TINY).fit(panel)
     assert not plain.supports_intervals
-    with pytest.raises(ConfigError, match="conformal_windows=3"):
+    with pytest.raises(ConfigError, match="conformal_windows=1"):
         plain.predict(6, level=(80,))
     recursive = LSTMForecaster(horizon=3, input_size=12, strategy="recursive", conformal_windows=2, **TINY).fit(panel)
     with pytest.raises(ConfigError, match="calibrated for"):
@@ -162,3 +162,9 @@ def test_a_quantile_network_gives_its_levels_and_keeps_them_on_load(tmp_path):
     pd.testing.assert_frame_equal(LSTMForecaster.load(tmp_path / "q").predict(6, level=(80,)), forecast)
     with pytest.raises(ConfigError, match="'direct' when the network learns quantiles"):
         LSTMForecaster(loss="quantile", strategy="recursive").fit(train)
+
+
+def test_default_windows_give_about_19_scores_per_step_and_at_most_five_windows():
+    from forecastrnn.models._conformal import default_windows
+
+    assert [default_windows(n) for n in (1, 2, 4, 5, 10, 18, 19, 500)] == [5, 5, 5, 4, 2, 2, 1, 1]

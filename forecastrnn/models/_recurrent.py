@@ -537,7 +537,7 @@ class RecurrentForecaster(BaseForecaster):
             learned = f" other than its quantile_levels {list(self.quantile_levels)}" if self.loss == "quantile" else ""
             raise ConfigError(
                 f"this {type(self).__name__} was fit without prediction intervals{learned}; fit it with "
-                "conformal_windows=3 (or more; on the command line: train --intervals) for conformal intervals, which "
+                "conformal_windows=1 (or more; on the command line: train --intervals) for conformal intervals, which "
                 "trains one more copy of the model, or predict without level."
             )
         if h > scores.shape[1]:

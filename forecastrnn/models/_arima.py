@@ -51,6 +51,26 @@ def _sarimax(
     return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend, simple_differencing=simple_differencing)
 
 
+def _filtered(state: dict[str, Any], y: np.ndarray) -> Any:
+    """statsmodels' Kalman filter of ``y`` at the fitted parameters, keeping only what forecasts,
+    their intervals and the one-step predictions need. Not the predicted and filtered state
+    covariances of every step (a seasonal state of 75, m = 24, takes 90 KB a step: 4.5 GB on
+    50,000 values), and not statsmodels' default parameter covariance, a numerical Hessian that
+    runs the filter dozens of times more (2 s of 2.1 for an ARIMA(1,0,2)(2,1,2)[24] on 828 hours)."""
+    from statsmodels.tsa.statespace import kalman_filter as kf
+
+    model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
+    little = (
+        kf.MEMORY_NO_FILTERED
+        | kf.MEMORY_NO_PREDICTED
+        | kf.MEMORY_NO_GAIN
+        | kf.MEMORY_NO_SMOOTHING
+        | kf.MEMORY_NO_STD_FORECAST
+        | kf.MEMORY_NO_LIKELIHOOD
+    )
+    return model.filter(state["params"], conserve_memory=little, cov_type="none")
+
+
 def _forecast(result: Any, h: int, levels: tuple[int, ...]) -> Forecast:
     prediction = result.get_forecast(h)
     out: Forecast = {"mean": np.asarray(prediction.predicted_mean, dtype=np.float64)}
@@ -286,15 +306,13 @@ class ARIMA(LocalForecaster):
         }
 
     def _forecast_series(self, state: dict[str, Any], y: np.ndarray, h: int, levels: tuple[int, ...]) -> Forecast:
-        model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
-        return _forecast(model.filter(state["params"]), h, levels)
+        return _forecast(_filtered(state, y), h, levels)
 
     def _fitted_series(self, state: dict[str, Any], y: np.ndarray) -> np.ndarray:
         """The Kalman filter's one-step predictions at the fitted parameters; NaN for the first
         d + D m values, which come before the differenced series begins (the filter's values
         there are only its diffuse prior)."""
-        model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
-        fitted = np.array(model.filter(state["params"]).fittedvalues, dtype=np.float64)
+        fitted = np.array(_filtered(state, y).fittedvalues, dtype=np.float64)
         fitted[: state["order"][1] + state["seasonal"][1] * state["seasonal"][3]] = np.nan
         return fitted
 

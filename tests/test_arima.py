@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from forecastrnn.datasets import load
+from forecastrnn.errors import ConfigError
 from forecastrnn.models import ARIMA, AutoARIMA
 from forecastrnn.models._arima import css_problem, css_score
 
@@ -75,6 +76,35 @@ def test_css_estimates_of_an_autoregression_are_its_least_squares_regression():
     assert params[3] == pytest.approx(residual_sum[0] / (w.size - 2), rel=1e-8)
 
 
+def test_css_approximation_scores_by_the_css_variance():
+    rng = np.random.default_rng(5)
+    noise = rng.normal(size=201)
+    w = 3.0 + noise[1:] + 0.5 * noise[:-1]
+    approximate, params = css_score(w, 1, 1, 0, 0, 0, True, exact=False)
+    n, k = w.size, 4  # mean, AR, MA and variance
+    by_hand = n * (np.log(2 * np.pi * params[-1]) + 1) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+    assert approximate == pytest.approx(by_hand, rel=1e-12)
+    exact, same = css_score(w, 1, 1, 0, 0, 0, True)
+    assert same.tobytes() == params.tobytes()  # the same estimates, scored two ways
+    assert exact != pytest.approx(approximate, rel=1e-6)
+
+
+def test_auto_arima_approximates_on_long_seasons_only():
+    hours = np.arange(24 * 21)
+    rng = np.random.default_rng(6)
+    hourly = series(20 + 5 * np.sin(2 * np.pi * hours / 24) + rng.normal(size=hours.size), freq="h")
+    automatic = AutoARIMA().fit(hourly).states_["s"][1]
+    approximate = AutoARIMA(approximation=True).fit(hourly).states_["s"][1]
+    assert automatic["aicc"] == approximate["aicc"]
+    deaths = load("us_accidental_deaths")
+    assert (
+        AutoARIMA(approximation=False).fit(deaths).states_["USAccDeaths"][1]["aicc"]
+        == (AutoARIMA().fit(deaths).states_["USAccDeaths"][1]["aicc"])
+    )
+    with pytest.raises(ConfigError, match=r"approximation='yes' is not allowed"):
+        AutoARIMA(approximation="yes").fit(deaths)
+
+
 def test_auto_arima_is_bit_identical_between_runs_and_backends():
     """Fits in one process, and serial against parallel (other processes), give the same bytes
     (issue 10, item 15)."""
@@ -89,6 +119,7 @@ def test_auto_arima_is_bit_identical_between_runs_and_backends():
 LEFTOVER_HEAP = """
 import sys
 from forecastrnn.datasets import load
+from forecastrnn.errors import ConfigError
 from forecastrnn.models import AutoARIMA
 panel = load("monthly_classics")
 panel = panel[panel["unique_id"] == "h02"].reset_index(drop=True)

@@ -22,6 +22,11 @@ defaults (stepwise, AICc), with these choices:
   (slower, seconds for seasonal orders of 2). R fits every candidate by maximum likelihood on
   short series (CSS only as a start on long ones), so its choice can differ where CSS and ML
   estimates disagree.
+- Long seasons (``season_length`` > 12, e.g. hourly m = 24), or ``approximation=True``: the
+  AICc comes from the CSS variance instead of the exact likelihood (R's ``approximation``,
+  which R uses there and on series over 150 values). The Kalman filter behind the exact
+  likelihood carries a state of m P + p and more (50 and up for m = 24), so it cost seconds a
+  series; the chosen model still forecasts, with intervals, by the Kalman filter.
 """
 
 from __future__ import annotations
@@ -207,13 +212,18 @@ def _levenberg_marquardt(
     return theta
 
 
-def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: bool) -> tuple[float, np.ndarray | None]:
+def css_score(
+    w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: bool, *, exact: bool = True
+) -> tuple[float, np.ndarray | None]:
     """AICc of ARMA(p,q)(P,Q)m (+ mean) on the differenced series ``w``, and its parameters in
     statsmodels SARIMAX order (intercept, AR, MA, seasonal AR, seasonal MA, variance).
 
-    Parameters come from conditional sum of squares (fast: residuals by a linear filter), the
-    AICc from one exact Gaussian likelihood evaluation at them (statsmodels' Kalman filter).
-    Non-stationary or non-invertible estimates score infinity, as in R."""
+    Parameters come from conditional sum of squares (fast: residuals by a linear filter). With
+    ``exact``, the AICc comes from one exact Gaussian likelihood evaluation at them
+    (statsmodels' Kalman filter); without, from the CSS variance alone, ``n (log 2 pi s2 + 1)``
+    on the ``n`` values of ``w`` for every candidate (R's auto.arima with ``approximation``):
+    no Kalman filter, whose cost grows with the square of the seasonal state (m = 24: 50 and
+    more). Non-stationary or non-invertible estimates score infinity, as in R."""
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     n_params = p + q + P + Q + int(constant)
@@ -234,14 +244,21 @@ def css_score(w: np.ndarray, p: int, q: int, P: int, Q: int, m: int, constant: b
     rest = theta[int(constant) :]
     intercept = [mean * ar.sum()] if constant else []  # statsmodels' trend 'c' is the intercept form
     params = np.r_[intercept, rest[:p], rest[p : p + q], rest[p + q : p + q + P], rest[p + q + P :], sigma2]
-    model = SARIMAX(
-        w, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m else (0, 0, 0, 0), trend="c" if constant else "n"
-    )  # the estimates are stationary (checked above), so the exact stationary initialisation applies
-    loglike = float(model.loglike(params))
     k, n = n_params + 1, w.size
+    if exact:
+        model = SARIMAX(
+            w, order=(p, 0, q), seasonal_order=(P, 0, Q, m) if m else (0, 0, 0, 0), trend="c" if constant else "n"
+        )  # the estimates are stationary (checked above), so the exact stationary initialisation applies
+        loglike = float(model.loglike(params))
+    else:
+        loglike = -0.5 * n * (np.log(2 * np.pi * max(sigma2, np.finfo(float).tiny)) + 1)
     if not np.isfinite(loglike) or n - k - 1 <= 0:
         return np.inf, None
     return -2 * loglike + 2 * k + 2 * k * (k + 1) / (n - k - 1), params
+
+
+APPROXIMATE_SEASON = 12
+"""Seasons longer than this (hourly m = 24 and up) rank candidates by the CSS approximation."""
 
 
 def _constant_allowed(constant: bool, differences: int) -> bool:
@@ -334,6 +351,7 @@ class AutoARIMA(ARIMA):
         max_D: int = 1,
         max_models: int = 94,
         method: str = "css",
+        approximation: bool | None = None,
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
@@ -342,12 +360,15 @@ class AutoARIMA(ARIMA):
         self.max_p, self.max_q, self.max_P, self.max_Q = max_p, max_q, max_P, max_Q
         self.max_d, self.max_D, self.max_models = max_d, max_D, max_models
         self.method = method
+        self.approximation = approximation
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
         self.alias = alias
 
     def _check_params(self) -> None:
+        if self.approximation not in (None, True, False):
+            raise ConfigError(f"approximation={self.approximation!r} is not allowed: None (automatic), True or False.")
         for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D"):
             value = getattr(self, name)
             if not (isinstance(value, (int, np.integer)) and value >= 0):
@@ -394,6 +415,7 @@ class AutoARIMA(ARIMA):
         d = self.differences(x)
         w = np.diff(x, n=d) if d else x
         seasonal = m > 1 and D + self.max_P + self.max_Q > 0 and y.size >= 2 * m + 1
+        approximate = self.approximation if self.approximation is not None else m > APPROXIMATE_SEASON
         allow_constant = d + D <= 1
         scores: dict[tuple[int, int, int, int, bool], tuple[float, np.ndarray | None]] = {}
 
@@ -405,7 +427,7 @@ class AutoARIMA(ARIMA):
                 return np.inf
             if len(scores) >= self.max_models or not _constant_allowed(constant, d + D):
                 return np.inf
-            scores[key] = css_score(w, p, q, P, Q, m if seasonal else 0, constant)
+            scores[key] = css_score(w, p, q, P, Q, m if seasonal else 0, constant, exact=not approximate)
             return scores[key][0]
 
         first = 1 if seasonal else 0

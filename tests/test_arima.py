@@ -89,16 +89,20 @@ def test_css_approximation_scores_by_the_css_variance():
     assert exact != pytest.approx(approximate, rel=1e-6)
 
 
-def test_auto_arima_approximates_on_long_seasons_only():
-    hours = np.arange(24 * 21)
+def test_long_seasons_approximate_and_bound_the_seasonal_orders():
+    """Hourly (m = 24): CSS approximation and P, Q <= 1 unless asked; monthly: exact, as before."""
     rng = np.random.default_rng(6)
-    hourly = series(20 + 5 * np.sin(2 * np.pi * hours / 24) + rng.normal(size=hours.size), freq="h")
-    automatic = AutoARIMA().fit(hourly).states_["s"][1]
-    approximate = AutoARIMA(approximation=True).fit(hourly).states_["s"][1]
-    assert automatic["aicc"] == approximate["aicc"]
+    y, shocks = np.zeros(24 * 23), rng.normal(size=24 * 23)
+    for t in range(48, y.size):
+        y[t] = 0.45 * y[t - 24] + 0.4 * y[t - 48] + shocks[t]  # a second seasonal lag
+    hourly = series(20 + y[48:], freq="h")
+    automatic = AutoARIMA().fit(hourly)
+    bounded = AutoARIMA(approximation=True, max_P=1, max_Q=1).fit(hourly)
+    assert automatic.states_["s"][1]["aicc"] == bounded.states_["s"][1]["aicc"]
+    assert AutoARIMA(max_P=2).fit(hourly).states_["s"][1]["seasonal"][0] == 2
     deaths = load("us_accidental_deaths")
     assert (
-        AutoARIMA(approximation=False).fit(deaths).states_["USAccDeaths"][1]["aicc"]
+        AutoARIMA(approximation=False, max_P=2, max_Q=2).fit(deaths).states_["USAccDeaths"][1]["aicc"]
         == (AutoARIMA().fit(deaths).states_["USAccDeaths"][1]["aicc"])
     )
     with pytest.raises(ConfigError, match=r"approximation='yes' is not allowed"):

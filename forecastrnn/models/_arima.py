@@ -49,20 +49,19 @@ def _trend(constant: bool) -> str:
     return "c" if constant else "n"
 
 
-def _sarimax(
-    y: np.ndarray, order: Order, seasonal: tuple[int, int, int, int], trend: str, *, simple_differencing: bool = False
-) -> Any:
+def _sarimax(y: np.ndarray, order: Order, seasonal: tuple[int, int, int, int], trend: str) -> Any:
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend, simple_differencing=simple_differencing)
+    return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend)
 
 
 def _filtered(state: dict[str, Any], y: np.ndarray) -> Any:
     """statsmodels' Kalman filter of ``y`` at the fitted parameters, keeping only what forecasts,
     their intervals and the one-step predictions need. Not the predicted and filtered state
-    covariances of every step (a seasonal state of 75, m = 24, takes 90 KB a step: 4.5 GB on
-    50,000 values), and not statsmodels' default parameter covariance, a numerical Hessian that
-    runs the filter dozens of times more (2 s of 2.1 for an ARIMA(1,0,2)(2,1,2)[24] on 828 hours)."""
+    covariances of every step (an ARIMA(2,0,5)(1,1,0)[24], a state of 50, on 10,000 hours:
+    995 MiB peak against 197 MiB, and 2.0 CPU s against 0.1), and not statsmodels' default
+    parameter covariance, a numerical Hessian that runs the filter dozens of times more (2 s
+    of 2.1 for an ARIMA(1,0,2)(2,1,2)[24] on 828 hours)."""
     from statsmodels.tsa.statespace import kalman_filter as kf
 
     model = _sarimax(y, state["order"], state["seasonal"], state["trend"])
@@ -177,9 +176,9 @@ def _levenberg_marquardt(
     the end of its Jacobian buffer in ``qrfac`` whenever a column's norm collapses in the
     pivoted QR (``enorm(m-j, ...)`` where the Fortran's 1-based ``m-j`` is ``m-j-1``). That
     happens at the search's start, where the AR and MA columns are equal, so its steps depended
-    on leftover heap memory and two identical fits could end apart (issue 10, item 15). Every
-    sum here is numpy's own, never a threaded BLAS reduction, so the result depends on the
-    inputs alone."""
+    on leftover heap memory and two identical fits could end apart (issue 10, item 15). The
+    sums over the series here are numpy's own, never a BLAS reduction whose order could follow
+    the thread count, so the result depends on the inputs alone."""
     theta = np.array(start, dtype=np.float64)
     r = residuals(theta)
     cost = float(np.sum(r * r))
@@ -202,10 +201,9 @@ def _levenberg_marquardt(
             damping, growth = damping * growth, growth * 2
             if damping > 1e16:
                 return theta
-        root = np.sqrt(scale)
-        converged = (cost - candidate_cost <= tol * cost and predicted <= tol * cost) or np.linalg.norm(
-            root * step
-        ) <= tol * (np.linalg.norm(root * candidate) + tol)
+        small_gain = cost - candidate_cost <= tol * cost and predicted <= tol * cost
+        step_size, size = np.sqrt(np.sum(scale * step * step)), np.sqrt(np.sum(scale * candidate * candidate))
+        converged = small_gain or step_size <= tol * (size + tol)
         theta, r, cost = candidate, candidate_r, candidate_cost
         if converged:
             break

@@ -63,6 +63,17 @@ def test_css_jacobian_is_exact(orders):
         np.testing.assert_allclose(jacobian(theta), numeric, atol=1e-6 * np.abs(numeric).max())
 
 
+def test_css_jacobian_of_a_seasonal_lag_longer_than_the_series():
+    """Lag 24 on 20 values: a zero column. It once raised, and 7 short M1 monthly series fell back."""
+    from scipy.optimize._numdiff import approx_derivative
+
+    w = np.random.default_rng(2).normal(size=20)
+    _, residuals, jacobian = css_problem(w, 0, 1, 0, 2, 12, False)
+    theta = np.array([0.3, -0.2, 0.1])
+    np.testing.assert_allclose(jacobian(theta), approx_derivative(residuals, theta, method="3-point"), atol=1e-8)
+    assert not jacobian(theta)[:, 2].any()
+
+
 def test_css_estimates_of_an_autoregression_are_its_least_squares_regression():
     """For a pure AR the conditional sum of squares is linear least squares on the lagged values."""
     rng = np.random.default_rng(3)

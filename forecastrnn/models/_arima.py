@@ -339,7 +339,8 @@ class AutoARIMA(ARIMA):
     module documentation for exactly what it does and how it differs from R's auto.arima).
 
     ``max_P``, ``max_Q``: None is 2 (R's default), or 1 on seasons over 12: on the hourly
-    benchmark (m = 24) a second seasonal lag doubled the time for the same accuracy.
+    benchmark (m = 24) allowing 2 took 1.6 times the time (0.48 against 0.30 CPU s a series)
+    for the same accuracy (MASE 1.143 against 1.137).
     ``approximation``: None ranks candidates by the CSS approximation on seasons over 12."""
 
     name = "AutoARIMA"

@@ -337,10 +337,11 @@ def _run_models(
 
 
 def _is_local(model: Any) -> bool:
-    """Whether ``model`` forecasts each series from its own values only (so series can be split)."""
+    """Whether ``model`` forecasts each series from its own values only (so series can be split).
+    Not with conformal intervals: series too short for their own scores pool the panel's."""
     from .models._local import LocalForecaster
 
-    return isinstance(model, LocalForecaster)
+    return isinstance(model, LocalForecaster) and not getattr(model, "conformal_windows", 0)
 
 
 def _warm_up(model: Any, train: pd.DataFrame, h: int) -> None:

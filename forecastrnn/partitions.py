@@ -7,6 +7,8 @@ validates (``read_panel``: errors name the file, the series and the time), fits 
 it with the local models, and writes its forecasts as one file of the output dataset. Only
 file names and a summary come back, so the caller holds no data and each worker one batch.
 With ``backend="dask"`` the workers must see the same paths (one machine, or shared storage).
+Conformal intervals (``conformal_windows`` > 0) are calibrated within each batch: a series
+too short for its own scores pools those of its batch, not of the whole dataset.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Statistical baselines: hand-computed naive forecasts and intervals, statsmodels references,
-fallbacks, parallel runs, constant and short series."""
+fallbacks, constant and short series (AutoARIMA: tests/test_arima.py)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from forecastrnn.backtesting import backtest
 from forecastrnn.cli import app
 from forecastrnn.errors import ConfigError, DataError
-from forecastrnn.models import ETS, Naive, SeasonalNaive
+from forecastrnn.models import ARIMA, ETS, AutoARIMA, Naive, SeasonalNaive
 from forecastrnn.models._conformal import OWN_SCORES, halfwidths, series_halfwidths, series_scales
 
 
@@ -94,6 +94,19 @@ def test_conformal_replaces_the_models_own_intervals_and_waits_for_a_level():
     assert not np.allclose(bounds(conformal, "Naive", 80)[1], bounds(own, "Naive", 80)[1])
     assert list(model.conformal_scores_) == [4]
     assert model.conformal_scores_[4][0].shape == (6 * 3, 4)
+
+
+@pytest.mark.parametrize("model", [ARIMA(order=(1, 0, 0), trend="c"), AutoARIMA()], ids=["ARIMA", "AutoARIMA"])
+def test_arima_takes_conformal_intervals_too(model):
+    data = ar1_panel(4, 50, seed=7)
+    own = model.clone().fit(data).predict(4, level=(80,))
+    conformal = model.clone().set_params(conformal_windows=2).fit(data).predict(4, level=(80,))
+    column = model.column
+    np.testing.assert_array_equal(conformal[column], own[column])
+    lo, hi = bounds(conformal, column, 80)
+    assert (lo <= conformal[column]).all()
+    assert (conformal[column] <= hi).all()
+    assert not np.allclose(hi, bounds(own, column, 80)[1])
 
 
 def test_intervals_never_see_values_after_the_origin():

@@ -273,7 +273,8 @@ class ARIMA(LocalForecaster):
     """SARIMA(p,d,q)(P,D,Q)m with a given order, fit by exact maximum likelihood (statsmodels
     SARIMAX). ``trend`` (on the differenced series, as in statsmodels): ``n`` none, ``c``
     constant (a drift when d + D = 1), ``t`` linear, ``ct`` both. Intervals are the model's
-    own (Gaussian, from the state-space forecast)."""
+    own (Gaussian, from the state-space forecast); ``conformal_windows`` > 0 gives conformal
+    intervals instead (see ``LocalForecaster``)."""
 
     name = "ARIMA"
 
@@ -286,6 +287,7 @@ class ARIMA(LocalForecaster):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.order = order
@@ -294,6 +296,7 @@ class ARIMA(LocalForecaster):
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
         self.alias = alias
 
     def _check_params(self) -> None:
@@ -360,6 +363,7 @@ class AutoARIMA(ARIMA):
         season_length: int | None = None,
         fallback: str | None = "auto",
         n_jobs: int = 1,
+        conformal_windows: int = 0,
         alias: str | None = None,
     ) -> None:
         self.max_p, self.max_q, self.max_P, self.max_Q = max_p, max_q, max_P, max_Q
@@ -369,6 +373,7 @@ class AutoARIMA(ARIMA):
         self.season_length = season_length
         self.fallback = fallback
         self.n_jobs = n_jobs
+        self.conformal_windows = conformal_windows
         self.alias = alias
 
     def _check_params(self) -> None:

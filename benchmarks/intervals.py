@@ -17,10 +17,9 @@ part is at least as long as the panel's shortest training part in the competitio
 
 Models: networks use their defaults with ``conformal_windows=3``; the fit time without
 intervals is measured in the same process for the networks, so the cost of calibration is the
-difference. ``ets`` and ``arima`` give their model-based intervals. ``ets-conformal`` (and
-``arima-conformal`` once AutoARIMA takes ``conformal_windows``) fits the model with
-``conformal_windows`` (``--conformal-windows``, default 3) and reports two rows from that one
-fit: its conformal intervals and its own model-based ones (the point forecasts are the same);
+difference. ``ets`` and ``arima`` give their model-based intervals. ``ets-conformal`` and
+``arima-conformal`` fit the model with ``conformal_windows`` (``--conformal-windows``,
+default 3) and report two rows from that one fit: its conformal intervals and its own model-based ones (the point forecasts are the same);
 its fit time includes the calibration, done at the first ``predict`` with a level.
 """
 

@@ -19,7 +19,8 @@ Models: networks use their defaults with ``conformal_windows=3``; the fit time w
 intervals is measured in the same process for the networks, so the cost of calibration is the
 difference. ``ets`` and ``arima`` give their model-based intervals. ``ets-conformal`` and
 ``arima-conformal`` fit the model with ``conformal_windows`` (``--conformal-windows``,
-default 3) and report two rows from that one fit: its conformal intervals and its own model-based ones (the point forecasts are the same);
+default 3) and report two rows from that one fit: its conformal intervals and its own
+model-based ones (the point forecasts are the same);
 its fit time includes the calibration, done at the first ``predict`` with a level.
 """
 

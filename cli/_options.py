@@ -81,7 +81,8 @@ ConformalWindows = Annotated[
         "--conformal-windows",
         min=1,
         help="With --level: conformal intervals from N rolling windows of the horizon on the training data, for "
-        "every model (the statistical models give their own intervals without it; the networks use 3).",
+        "every model (without it the statistical models give their own intervals, and the networks calibrate on 1 "
+        "window, up to 5 on panels of fewer than 19 series).",
     ),
 ]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to .csv, .parquet or .json.")]

@@ -111,7 +111,9 @@ def run_backtest(
         network=network,
         read_options=read_options,
     )
-    set_conformal(models, model_names, level, conformal_windows, panel["unique_id"].nunique())
+    lengths = panel.groupby("unique_id", sort=False).size()
+    held_out = horizon + (windows - 1) * (step or horizon)  # after the first cutoff of the longest series
+    set_conformal(models, model_names, level, conformal_windows, len(lengths), int(lengths.max()) - held_out, horizon)
     season = season_length or season_length_for(panel.attrs["freq"])
     with model_progress(len(models) * windows, quiet) as update:
         cv = backtest(
@@ -274,6 +276,8 @@ def benchmark_command(
     horizon: o.Horizon = None,
     windows: Windows = 1,
     cutoffs: CutoffsOption = Cutoffs.aligned,
+    level: o.Levels = [],  # noqa: B006
+    conformal_windows: o.ConformalWindows = None,
     report: Report = None,
     scores: Scores = None,
     season_length: o.SeasonLength = None,
@@ -286,7 +290,8 @@ def benchmark_command(
     as_json: o.Json = False,
 ) -> None:
     """The standard comparison: RNN, LSTM and GRU against AutoARIMA, ETS, seasonal naive and
-    naive, on the last HORIZON values of every series (--windows for more cutoffs).
+    naive, on the last HORIZON values of every series (--windows for more cutoffs); --level
+    adds interval scores (the networks' intervals are conformal).
 
     Example:
 
@@ -296,7 +301,8 @@ def benchmark_command(
         data,
         BENCHMARK_MODELS,
         horizon=horizon,
-        level=[],
+        level=level,
+        conformal_windows=conformal_windows,
         windows=windows,
         step=None,
         refit="yes",

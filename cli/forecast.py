@@ -98,7 +98,8 @@ def forecast_command(
         network=network,
         read_options=read_options,
     )
-    set_conformal(models, model, level, conformal_windows, panel["unique_id"].nunique())
+    lengths = panel.groupby("unique_id", sort=False).size()
+    set_conformal(models, model, level, conformal_windows, len(lengths), int(lengths.max()), horizon)
     forecasts = None
     with (
         parallel_backend(backend.value, scheduler=scheduler, n_jobs=n_jobs),

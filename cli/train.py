@@ -77,7 +77,7 @@ def train_command(
     check_save_target(save)
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
-    panel, _, (estimator,) = prepare(
+    panel, horizon, (estimator,) = prepare(
         data,
         [model],
         horizon=horizon,
@@ -90,7 +90,8 @@ def train_command(
     if intervals:
         from forecastrnn.models._conformal import default_windows
 
-        estimator.set_params(conformal_windows=default_windows(panel["unique_id"].nunique()))
+        lengths = panel.groupby("unique_id", sort=False).size()
+        estimator.set_params(conformal_windows=default_windows(len(lengths), int(lengths.max()), horizon))
     evaluations = -(-estimator.max_steps // estimator.eval_every) * estimator.n_models
     with model_progress(evaluations, quiet) as update:
         estimator.fit(panel, callback=lambda record: update(step_text(estimator.column, record), 1))

@@ -233,10 +233,14 @@ def test_backtest_refit_option_is_checked():
     assert "--refit 'sometimes' is not allowed" in _flat(result.stderr)
 
 
-def test_benchmark_runs_the_standard_models():
-    result = runner.invoke(app, ["benchmark", "us_accidental_deaths", "--max-steps", "1", "--json", "-q"])
+def test_benchmark_runs_the_standard_models_with_intervals():
+    args = ["benchmark", "us_accidental_deaths", "--max-steps", "1", "--json", "-q", "--level", "80"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert [row["model"] for row in json.loads(result.stdout)] == [
+    rows = json.loads(result.stdout)
+    assert all(0 <= row["cov 80%"] <= 100 for row in rows), rows
+    assert all(row["MSIS 80"] > 0 for row in rows), rows
+    assert [row["model"] for row in rows] == [
         "RNN",
         "LSTM",
         "GRU",

@@ -168,3 +168,5 @@ def test_default_windows_give_about_19_scores_per_step_and_at_most_five_windows(
     from forecastrnn.models._conformal import default_windows
 
     assert [default_windows(n) for n in (1, 2, 4, 5, 10, 18, 19, 500)] == [5, 5, 5, 4, 2, 2, 1, 1]
+    # no more windows of h = 12 than the longest series holds with 2 values before them; at least one
+    assert [default_windows(1, longest, 12) for longest in (100, 62, 61, 20, 5)] == [5, 5, 4, 1, 1]

@@ -6,6 +6,12 @@ Files are grouped into batches of about ``batch_bytes`` on disk; one task per ba
 validates (``read_panel``: errors name the file, the series and the time), fits and forecasts
 it with the local models, and writes its forecasts as one file of the output dataset. Only
 file names and a summary come back, so the caller holds no data and each worker one batch.
+A batch takes far more memory than its size on disk: a row of text id, date and float64
+value is about 9 bytes in Parquet (ids and dates compress to almost nothing) and 32 in
+pandas, and reading, validating and fitting a batch need 3 to 5 times that. On daily series
+of 500 points (``benchmarks/results/dask.md``) a worker process idles at about 210 MiB and
+peaked at 463 MiB with the default ``batch_bytes`` (16 MiB), at 909 MiB with 64 MiB: 89% of
+a 1 GiB Dask memory limit, where Dask pauses the worker. Lower it for smaller workers.
 With ``backend="dask"`` the workers must see the same paths (one machine, or shared storage).
 Conformal intervals (``conformal_windows`` > 0) are calibrated within each batch: a series
 too short for its own scores pools those of its batch, not of the whole dataset.
@@ -27,7 +33,7 @@ from .errors import ConfigError, DataError
 
 __all__ = ["forecast_partitions"]
 
-BATCH_BYTES = 64 * 2**20
+BATCH_BYTES = 16 * 2**20  # on disk; 10 to 16 times that in a worker's memory (see above)
 _DATAFRAME = "the DataFrame: "
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from forecastrnn.errors import ConfigError, DataError
 from forecastrnn.models import ETS, LSTMForecaster, SeasonalNaive
-from forecastrnn.partitions import forecast_partitions
+from forecastrnn.partitions import BATCH_BYTES, _batches, _files, forecast_partitions
 
 pytest.importorskip("pyarrow")
 
@@ -98,3 +101,51 @@ def test_a_series_split_across_batches_is_refused(tmp_path):
 def test_networks_are_refused_with_the_reason(tmp_path):
     with pytest.raises(ConfigError, match="only the statistical"):
         forecast_partitions(tmp_path, LSTMForecaster(horizon=2), 2, tmp_path / "out")
+
+
+PEAK_OF_A_RUN = """
+import sys
+
+import pyarrow.parquet
+
+from forecastrnn.models import SeasonalNaive
+from forecastrnn.partitions import forecast_partitions
+
+
+def memory(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith(field))
+
+
+idle = memory("VmRSS:")
+forecast_partitions(sys.argv[1], SeasonalNaive(), 7, sys.argv[2])
+print((memory("VmHWM:") - idle) // 2**20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the peak (VmHWM) from /proc")
+def test_a_default_batch_of_float_series_needs_far_less_than_a_1_gib_worker(tmp_path):
+    # Such a batch takes 10-16x its size on disk in memory: the old default (64 MiB) peaked at ~700 MiB above an
+    # idle process (909 MiB in a Dask worker, 89% of 1 GiB: paused); 16 MiB at ~200 MiB above it.
+    (tmp_path / "in").mkdir()
+    length, per_file = 500, 400
+    rng = np.random.default_rng(0)
+    written, number = 0, 0
+    while written <= BATCH_BYTES:  # a full default batch, and some
+        first = number * per_file
+        pd.DataFrame(
+            {
+                "unique_id": np.repeat([f"s{i:05d}" for i in range(first, first + per_file)], length),
+                "ds": np.tile(pd.date_range("2020-01-01", periods=length, freq="D"), per_file),
+                "y": 50 + rng.normal(0, 1, (per_file, length)).cumsum(axis=1).ravel(),
+            }
+        ).to_parquet(tmp_path / "in" / f"part-{number:03d}.parquet", index=False)
+        written += (tmp_path / "in" / f"part-{number:03d}.parquet").stat().st_size
+        number += 1
+    first_batch = _batches(_files(tmp_path / "in"), BATCH_BYTES)[0]
+    assert sum(path.stat().st_size for path in first_batch) > 0.8 * BATCH_BYTES  # a full default batch
+    run = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_A_RUN, str(tmp_path / "in"), str(tmp_path / "out")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert int(run.stdout.split()[-1]) < 450  # MiB above the idle process

@@ -3,7 +3,9 @@
 Run: ``taskset -c 0,1 .venv/bin/python benchmarks/dask_scale.py --series 500 --repeats 3``
 (results go to ``benchmarks/results/dask.md`` by hand). The panel is ``scale.py``'s
 ``large_panel`` (daily seasonal random walks, 500 points). Each timing is fit + predict of 7
-steps, the median of ``--repeats`` runs, after a warm-up run that pays imports and worker start.
+steps, the median of ``--repeats`` rounds in which joblib (``n_jobs=2``), a 2-worker and a
+1-worker LocalCluster (both started before timing) take turns, after an untimed warm-up of
+each on 20 series that pays imports, worker pools and first use.
 The naive family is vectorised and runs in the calling process under every backend.
 """
 
@@ -27,15 +29,11 @@ from forecastrnn.models import ETS, AutoARIMA, SeasonalNaive
 MODELS = {"SeasonalNaive": SeasonalNaive, "ETS": ETS, "AutoARIMA": AutoARIMA}
 
 
-def timed(make, panel: pd.DataFrame, repeats: int) -> tuple[float, pd.DataFrame]:
-    """Median seconds of fit + predict(7), and the forecast (after one untimed warm-up)."""
+def fit_predict(make, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
+    """Seconds of fit + predict(7), and the forecast."""
+    began = time.perf_counter()
     forecast = make().fit(panel).predict(7)
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        forecast = make().fit(panel).predict(7)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), forecast
+    return time.perf_counter() - began, forecast
 
 
 def main() -> None:
@@ -48,24 +46,47 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     rows = []
-    for name in arguments.models:
-        size = arguments.naive_series if name == "SeasonalNaive" else arguments.series
-        panel = large_panel(n_series=size)
-        local, expected = timed(lambda name=name: MODELS[name](n_jobs=2), panel, arguments.repeats)
-        per_workers = {}
-        for workers in (1, 2):
-            with (
-                LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
-                Client(cluster) as client,
-                parallel_backend("dask", scheduler=client),
-            ):
-                per_workers[workers], got = timed(MODELS[name], panel, arguments.repeats)
-            pd.testing.assert_frame_equal(got, expected)  # identical, row for row
-        rows.append(
-            f"| {name} | {size} | {local:.2f} | {per_workers[2]:.2f} | {per_workers[2] / local - 1:+.0%} "
-            f"| {per_workers[1]:.2f} | {per_workers[1] / per_workers[2]:.2f}x | identical |"
-        )
-        print(rows[-1], flush=True)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as two,
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as one,
+        Client(two) as client_two,
+        Client(one) as client_one,
+    ):
+        clients = {2: client_two, 1: client_one}
+        for name in arguments.models:
+            size = arguments.naive_series if name == "SeasonalNaive" else arguments.series
+            panel = large_panel(n_series=size)
+            warm = panel[panel["unique_id"].isin(panel["unique_id"].unique()[:20])]
+            runs = {
+                "joblib": (lambda name=name: MODELS[name](n_jobs=2), None),
+                "dask 2": (MODELS[name], 2),
+                "dask 1": (MODELS[name], 1),
+            }
+            for make, workers in runs.values():  # untimed: imports, worker pools, first use
+                if workers is None:
+                    fit_predict(make, warm)
+                else:
+                    with parallel_backend("dask", scheduler=clients[workers]):
+                        fit_predict(make, warm)
+            times: dict[str, list[float]] = {run: [] for run in runs}
+            forecasts = {}
+            for _ in range(arguments.repeats):  # interleaved: joblib, dask 2, dask 1, joblib, ...
+                for run, (make, workers) in runs.items():
+                    if workers is None:
+                        seconds, forecasts[run] = fit_predict(make, panel)
+                    else:
+                        with parallel_backend("dask", scheduler=clients[workers]):
+                            seconds, forecasts[run] = fit_predict(make, panel)
+                    times[run].append(seconds)
+                    print(name, run, f"{seconds:.2f} s", flush=True)
+            for run in ("dask 2", "dask 1"):
+                pd.testing.assert_frame_equal(forecasts[run], forecasts["joblib"])  # identical, row for row
+            local, dask2, dask1 = (statistics.median(times[run]) for run in runs)
+            rows.append(
+                f"| {name} | {size} | {local:.2f} | {dask2:.2f} | {dask2 / local - 1:+.0%} "
+                f"| {dask1:.2f} | {dask1 / dask2:.2f}x | identical |"
+            )
+            print(rows[-1], flush=True)
     print("| model | series | joblib 2 jobs s | dask 2 workers s | overhead | dask 1 worker s | 1 -> 2 | forecasts |")
     print("\n".join(rows))
 

@@ -120,6 +120,17 @@ def test_long_seasons_approximate_and_bound_the_seasonal_orders():
         AutoARIMA(approximation="yes").fit(deaths)
 
 
+def test_series_over_150_values_approximate_as_in_r():
+    rng = np.random.default_rng(7)
+    shocks = rng.normal(size=400)
+    y = 50 + shocks[1:] + 0.6 * shocks[:-1]  # MA(1) around 50
+    for length, approximated in ((150, False), (151, True)):
+        panel = series(y[-length:])
+        automatic = AutoARIMA().fit(panel).states_["s"][1]["aicc"]
+        assert automatic == AutoARIMA(approximation=approximated).fit(panel).states_["s"][1]["aicc"]
+        assert automatic != AutoARIMA(approximation=not approximated).fit(panel).states_["s"][1]["aicc"]
+
+
 def test_auto_arima_is_bit_identical_between_runs_and_backends():
     """Fits in one process, and serial against parallel (other processes), give the same bytes
     (issue 10, item 15)."""

@@ -23,11 +23,15 @@ defaults (stepwise, AICc), with these choices:
   (slower, seconds for seasonal orders of 2). R fits every candidate by maximum likelihood on
   short series (CSS only as a start on long ones), so its choice can differ where CSS and ML
   estimates disagree.
-- Long seasons (``season_length`` > 12, e.g. hourly m = 24), or ``approximation=True``: the
-  AICc comes from the CSS variance instead of the exact likelihood (R's ``approximation``,
-  which R uses there and on series over 150 values). The Kalman filter behind the exact
-  likelihood carries a state of m P + p and more (50 and up for m = 24), so it cost seconds a
-  series; the chosen model still forecasts, with intervals, by the Kalman filter.
+- Long seasons (``season_length`` > 12, e.g. hourly m = 24) and series of over 150 values,
+  or ``approximation=True``: the AICc comes from the CSS variance instead of the exact
+  likelihood (R's ``approximation``, with R's default rule). The Kalman filter behind the
+  exact likelihood carries a state of m P + p and more (50 and up for m = 24), so it cost
+  seconds a series; the chosen model still forecasts, with intervals, by the Kalman filter.
+  On long series the CSS estimates are close to the exact ones: on 145 real monthly series
+  of 228 values (``benchmarks/data/us_employment_240.csv``) the rule took mean MASE from
+  0.361 to 0.341 (statsforecast: 0.343) and 0.098 to 0.069 s a series; no series of the
+  development panels is that long.
 """
 
 from __future__ import annotations
@@ -259,6 +263,8 @@ def css_score(
 LONG_SEASON = 12
 """Seasons longer than this (hourly m = 24 and up) rank candidates by the CSS approximation and
 default to seasonal orders of at most 1."""
+LONG_SERIES = 150
+"""Series longer than this rank candidates by the CSS approximation (R's rule)."""
 
 
 def _constant_allowed(constant: bool, differences: int) -> bool:
@@ -344,7 +350,8 @@ class AutoARIMA(ARIMA):
     ``max_P``, ``max_Q``: None is 2 (R's default), or 1 on seasons over 12: on the hourly
     benchmark (m = 24) allowing 2 took 1.6 times the time (0.48 against 0.30 CPU s a series)
     for the same accuracy (MASE 1.143 against 1.137).
-    ``approximation``: None ranks candidates by the CSS approximation on seasons over 12."""
+    ``approximation``: None ranks candidates by the CSS approximation on seasons over 12 and
+    series of over 150 values, as R's auto.arima."""
 
     name = "AutoARIMA"
 
@@ -430,7 +437,9 @@ class AutoARIMA(ARIMA):
         max_P = default if self.max_P is None else self.max_P
         max_Q = default if self.max_Q is None else self.max_Q
         seasonal = m > 1 and D + max_P + max_Q > 0 and y.size >= 2 * m + 1
-        approximate = self.approximation if self.approximation is not None else m > LONG_SEASON
+        approximate = self.approximation
+        if approximate is None:
+            approximate = m > LONG_SEASON or y.size > LONG_SERIES
         allow_constant = d + D <= 1
         scores: dict[tuple[int, int, int, int, bool], tuple[float, np.ndarray | None]] = {}
 

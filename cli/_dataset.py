@@ -35,18 +35,30 @@ def forecast_dataset(
 ) -> None:
     """Forecast every series of the dataset at ``data`` with local models (see
     :func:`forecastrnn.partitions.forecast_partitions`) and write a Parquet dataset to ``output``."""
-    from forecastrnn.partitions import forecast_partitions
-
     networks = [name for name in model_names if name.lower() in RECURRENT]
     if networks:
         raise ConfigError(
             f"{data} is a directory (a partitioned Parquet dataset), forecast a batch of files at a time, which only "
-            f"the statistical models can do; --model {networks[0]} trains on the whole panel: give it one file."
+            f"the statistical models can do; --model {networks[0]} trains on the whole panel: give it one file, or "
+            "train it on a file (train --save DIR) and forecast the dataset with predict --model-dir DIR."
         )
     given = [name for name in _FILE_ONLY if read_options.get(name)]
     if given:
         flag = "--" + given[0].replace("_", "-")
         raise ConfigError(f"{flag} applies to a single file; the files of a dataset hold unique_id, ds and y columns.")
+    check_dataset_output(data, horizon, output)
+    models = build_models(
+        model_names, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=NetworkOptions()
+    )
+    set_conformal(models, model_names, level, conformal_windows, n_series=0)  # networks were refused above
+    run_partitions(
+        data, models, horizon, output, level=level, read_options=read_options, backend=backend,
+        scheduler=scheduler, n_jobs=n_jobs, quiet=quiet,
+    )  # fmt: skip
+
+
+def check_dataset_output(data: str, horizon: int | None, output: Path | None) -> None:
+    """A dataset's forecast needs a horizon and an output directory (given before any work)."""
     if horizon is None:
         raise ConfigError(f"{data} is a directory (a partitioned Parquet dataset): give --horizon.")
     if output is None or output.suffix.lower() in WRITERS or output.is_file():
@@ -54,10 +66,25 @@ def forecast_dataset(
             f"{data} is a directory (a partitioned Parquet dataset): give --output DIR, a directory for the "
             "forecasts (written as a Parquet dataset)."
         )
-    models = build_models(
-        model_names, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=NetworkOptions()
-    )
-    set_conformal(models, model_names, level, conformal_windows, n_series=0)  # networks were refused above
+
+
+def run_partitions(
+    data: str,
+    models: list[Any],
+    horizon: int,
+    output: Path,
+    *,
+    level: list[int],
+    read_options: dict[str, Any],
+    backend: str,
+    scheduler: str | None,
+    n_jobs: int,
+    quiet: bool,
+) -> None:
+    """Forecast the dataset at ``data`` batch by batch with progress, then report fallbacks and
+    where the forecasts went."""
+    from forecastrnn.partitions import forecast_partitions
+
     with model_progress(1, quiet) as update:
         update("forecasting the first batch of files")
 
@@ -71,7 +98,7 @@ def forecast_dataset(
             output,
             level=level,
             freq=read_options.get("freq"),
-            missing=read_options["missing"],
+            missing=read_options.get("missing", "error"),
             backend=backend,
             scheduler=scheduler,
             n_jobs=n_jobs,

@@ -11,6 +11,7 @@ from forecastrnn.errors import ConfigError
 
 from . import _options as o
 from ._data import load_panel
+from ._dataset import check_dataset_output, run_partitions
 from ._errors import handle_errors
 from ._models import RECURRENT, NetworkOptions, report_fallbacks
 from ._output import check_output, emit
@@ -110,16 +111,34 @@ def predict_command(
     level: o.Levels = [],  # noqa: B006
     output: o.Output = None,
     as_json: o.Json = False,
+    n_jobs: o.Jobs = 1,
+    backend: o.BackendOption = o.BackendChoice.joblib,
+    scheduler: o.Scheduler = None,
+    quiet: o.Quiet = False,
 ) -> None:
     """Forecast with a saved model, from its training data or from newer DATA (no retraining);
-    --level needs a model trained with --intervals.
+    --level needs a model trained with --intervals. DATA may be a directory (a partitioned
+    Parquet dataset): forecast a batch of files at a time (--backend dask: on a cluster) and
+    written as a Parquet dataset to --output DIR.
 
     Example:
 
       forecastrnn predict --model-dir models/gru newer.csv --horizon 12 -o forecast.csv
     """
+    from forecastrnn._backends import check_backend
     from forecastrnn.models import load_model
 
+    check_backend(backend.value, scheduler)
+    if data is not None and Path(data).is_dir():
+        check_dataset_output(data, horizon or 1, output)
+        model = load_model(model_dir)
+        if level and not model.supports_intervals:
+            raise ConfigError(f"{model_dir} was trained without intervals: train it again with --intervals for --level.")
+        run_partitions(
+            data, [model], horizon or model.horizon_, output, level=level, read_options={"freq": model.freq_},
+            backend=backend.value, scheduler=scheduler, n_jobs=n_jobs, quiet=quiet,
+        )  # fmt: skip
+        return
     check_output(output)
     model = load_model(model_dir)
     history = None

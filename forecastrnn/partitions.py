@@ -4,7 +4,8 @@ The input is a directory of Parquet files: hive-partitioned by the series key
 (``unique_id=a/part-0.parquet``), or any files in which no series is split across files.
 Files are grouped into batches of about ``batch_bytes`` on disk; one task per batch reads,
 validates (``read_panel``: errors name the file, the series and the time), fits and forecasts
-it with the local models, and writes its forecasts as one file of the output dataset. Only
+it with the local models (a fitted network forecasts it from its history without training),
+and writes its forecasts as one file of the output dataset. Only
 file names and a summary come back, so the caller holds no data and each worker one batch.
 A batch takes far more memory than its size on disk: a row of text id, date and float64
 value is about 9 bytes in Parquet (ids and dates compress to almost nothing) and 32 in
@@ -19,8 +20,10 @@ too short for its own scores pools those of its batch, not of the whole dataset.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,10 +119,16 @@ def _run_batch(batch: _Batch) -> dict[str, Any]:
     forecasts = None
     fallbacks = {}
     for model in batch.models:
-        fitted = model.clone().fit(panel)
+        levels = batch.levels if model.supports_intervals else ()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ForecastFallbackWarning)  # kept in fallbacks_, summarised once
-            result = fitted.predict(batch.h, level=batch.levels if fitted.supports_intervals else ())
+            if _is_fitted_network(model):  # trained already: forecasts the batch from its history
+                fitted = copy.copy(model)
+                fitted.fallbacks_ = {}  # only what this batch's forecasts replaced
+                result = fitted.predict(batch.h, level=levels, history=panel)
+            else:
+                fitted = model.clone().fit(panel)
+                result = fitted.predict(batch.h, level=levels)
         fallbacks[model.column] = dict(fitted.fallbacks_)
         forecasts = result if forecasts is None else forecasts.merge(result, on=["unique_id", "ds"], how="outer")
     path = batch.output / f"part-{batch.number:05d}.parquet"
@@ -137,15 +146,24 @@ def _check_models(models: Sequence[Any]) -> list[Any]:
     from .models._local import LocalForecaster
 
     for model in models:
-        if not isinstance(model, LocalForecaster):
+        if not isinstance(model, LocalForecaster) and not _is_fitted_network(model):
             raise ConfigError(
-                f"{model.column} cannot forecast partition by partition: only the statistical (per-series) models "
-                "can; a network trains on the whole panel. Use forecast on a panel in memory for it."
+                f"{model.column} cannot forecast partition by partition untrained: a network trains on the whole "
+                "panel in one process. Fit it first (on the panel in memory, or a sample of its series; on the "
+                "command line: train --save), then pass the fitted network: it forecasts each batch from its history."
             )
     columns = [model.column for model in models]
     if len(set(columns)) != len(columns):
         raise ConfigError(f"two models share an output column among {columns}; give one an alias.")
     return list(models)
+
+
+def _is_fitted_network(model: Any) -> bool:
+    """A trained recurrent network; asked without importing torch (a network's module is loaded
+    whenever one exists), so batches of statistical models never pay for it."""
+    recurrent = sys.modules.get(f"{__package__}.models._recurrent")
+    fitted = getattr(model, "is_fitted_", False)
+    return recurrent is not None and isinstance(model, recurrent.RecurrentForecaster) and fitted
 
 
 def forecast_partitions(
@@ -164,7 +182,9 @@ def forecast_partitions(
     callback: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Forecast ``h`` steps for every series of the partitioned Parquet dataset at ``path`` with
-    the local ``models`` (one or a list), a batch of files at a time, and write the forecasts
+    ``models`` (one or a list: local models, fit on each batch, and fitted networks, which
+    forecast each batch from its history as ``predict(history=)``), a batch of files at a
+    time, and write the forecasts
     (``unique_id, ds, <model>...``) as a Parquet dataset at ``output_dir`` (``part-NNNNN.parquet``,
     replaced as a whole when every batch is done). ``backend``/``scheduler``/``n_jobs`` as in
     :func:`forecastrnn.backtest`; ``callback(done, total)`` after each batch. Returns a summary:
@@ -180,7 +200,10 @@ def forecast_partitions(
     try:
         with open_backend(backend, scheduler=scheduler, n_jobs=n_jobs) as runner:
             if runner.workers > 1:
-                models = [m.clone().set_params(n_jobs=1) if "n_jobs" in m.get_params() else m for m in models]
+                models = [
+                    m.clone().set_params(n_jobs=1) if "n_jobs" in m.get_params() and not _is_fitted_network(m) else m
+                    for m in models
+                ]
             options = {"freq": freq, "missing": missing}
             batches = [
                 _Batch(number, root, part, models, int(h), tuple(level), options, staging)

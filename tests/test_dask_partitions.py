@@ -98,9 +98,26 @@ def test_a_series_split_across_batches_is_refused(tmp_path):
         forecast_partitions(tmp_path / "in", SeasonalNaive(), 4, tmp_path / "out", batch_bytes=1)
 
 
-def test_networks_are_refused_with_the_reason(tmp_path):
-    with pytest.raises(ConfigError, match="only the statistical"):
+def test_an_untrained_network_is_refused_with_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="Fit it first"):
         forecast_partitions(tmp_path, LSTMForecaster(horizon=2), 2, tmp_path / "out")
+
+
+def test_a_fitted_network_forecasts_each_batch_from_its_history(tmp_path):
+    data = panel(n=5)
+    network = LSTMForecaster(horizon=4, input_size=8, max_steps=20, n_models=1, conformal_windows=1, random_state=0)
+    network.fit(data[data["unique_id"] != "s4"])  # s4 is new to it, as series outside a training sample are
+    data.to_parquet(tmp_path / "in", partition_cols=["unique_id"])
+    summary = forecast_partitions(
+        tmp_path / "in", [network, SeasonalNaive()], 4, tmp_path / "out", level=(80,), n_jobs=2, batch_bytes=1
+    )  # two processes: the fitted network travels to them
+    assert summary["batches"] == 5
+    got = read_back(tmp_path / "out")
+    want = network.predict(4, level=(80,), history=data).sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    assert got["unique_id"].tolist() == want["unique_id"].tolist()
+    for column in ("LSTM", "LSTM-lo-80", "LSTM-hi-80"):
+        np.testing.assert_allclose(got[column], want[column], rtol=1e-5)
+    assert got["SeasonalNaive"].notna().all()
 
 
 PEAK_OF_A_RUN = """

@@ -133,7 +133,9 @@ def predict_command(
         check_dataset_output(data, horizon or 1, output)
         model = load_model(model_dir)
         if level and not model.supports_intervals:
-            raise ConfigError(f"{model_dir} was trained without intervals: train it again with --intervals for --level")
+            raise ConfigError(
+                f"{model_dir} was trained without intervals: train it again with --intervals for --level."
+            )
         run_partitions(
             data, [model], horizon or model.horizon_, output, level=level, read_options={"freq": model.freq_},
             backend=backend.value, scheduler=scheduler, n_jobs=n_jobs, quiet=quiet,

@@ -50,7 +50,7 @@ def forecast_dataset(
     models = build_models(
         model_names, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=NetworkOptions()
     )
-    set_conformal(models, model_names, level, conformal_windows, n_series=0)  # networks were refused above
+    set_conformal(models, model_names, level, conformal_windows)
     run_partitions(
         data, models, horizon, output, level=level, read_options=read_options, backend=backend,
         scheduler=scheduler, n_jobs=n_jobs, quiet=quiet,

@@ -57,26 +57,16 @@ def report_fallbacks(estimator: Any) -> None:
         )
 
 
-def set_conformal(
-    models: list[Any],
-    names: list[str],
-    level: list[int],
-    windows: int | None,
-    n_series: int,
-    longest: int | None = None,
-    h: int = 1,
-) -> None:
+def set_conformal(models: list[Any], names: list[str], level: list[int], windows: int | None) -> None:
     """Conformal intervals where asked: every model gets ``windows`` (``--conformal-windows``;
     ConfigError naming a model that does not take it); without it, a network asked for ``level``
-    gets the default windows for ``n_series`` series whose longest training part has ``longest``
-    values (it has no other intervals) and the statistical models keep theirs."""
-    from forecastrnn.models._conformal import default_windows
-
+    chooses its windows at each fit from its training panel (``conformal_windows="auto"``; it
+    has no other intervals) and the statistical models keep theirs."""
     for name, estimator in zip(names, models, strict=True):
         if windows:
             estimator.set_params(conformal_windows=windows)
         elif level and name.lower() in RECURRENT and not estimator.conformal_windows:
-            estimator.set_params(conformal_windows=default_windows(n_series, longest, h))
+            estimator.set_params(conformal_windows="auto")
 
 
 def build_models(

@@ -82,7 +82,7 @@ ConformalWindows = Annotated[
         min=1,
         help="With --level: conformal intervals from N rolling windows of the horizon on the training data, for "
         "every model (without it the statistical models give their own intervals, and the networks calibrate on 1 "
-        "window, up to 5 on panels of fewer than 19 series).",
+        "window, up to 5 on panels of fewer than 19 series, no more than the longest training series holds).",
     ),
 ]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to .csv, .parquet or .json.")]
@@ -165,7 +165,7 @@ BackendOption = Annotated[
         "--backend",
         help="Where the statistical models' per-series work and the backtest's fits run: joblib (this machine, "
         "--n-jobs) or dask (a cluster: --scheduler, else a LocalCluster sized to this machine; needs "
-        "pip install forecastrnn[dask]).",
+        "pip install forecastrnn\\[dask]).",
     ),
 ]
 Scheduler = Annotated[

@@ -111,9 +111,7 @@ def run_backtest(
         network=network,
         read_options=read_options,
     )
-    lengths = panel.groupby("unique_id", sort=False).size()
-    held_out = horizon + (windows - 1) * (step or horizon)  # after the first cutoff of the longest series
-    set_conformal(models, model_names, level, conformal_windows, len(lengths), int(lengths.max()) - held_out, horizon)
+    set_conformal(models, model_names, level, conformal_windows)
     season = season_length or season_length_for(panel.attrs["freq"])
     with model_progress(len(models) * windows, quiet) as update:
         cv = backtest(

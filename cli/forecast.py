@@ -98,8 +98,7 @@ def forecast_command(
         network=network,
         read_options=read_options,
     )
-    lengths = panel.groupby("unique_id", sort=False).size()
-    set_conformal(models, model, level, conformal_windows, len(lengths), int(lengths.max()), horizon)
+    set_conformal(models, model, level, conformal_windows)
     forecasts = None
     with (
         parallel_backend(backend.value, scheduler=scheduler, n_jobs=n_jobs),

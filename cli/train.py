@@ -22,7 +22,11 @@ from .forecast import step_text
 SaveDir = Annotated[Path, typer.Option("--save", help="Directory to save the trained model in.")]
 ModelDir = Annotated[Path, typer.Option("--model-dir", help="Directory of a model saved by `forecastrnn train`.")]
 NewData = Annotated[
-    str | None, typer.Argument(help="Newer data to forecast from (file or bundled name); default: the training data.")
+    str | None,
+    typer.Argument(
+        help="Newer data to forecast from (file, bundled name, or a directory: a partitioned Parquet dataset); "
+        "default: the training data."
+    ),
 ]
 
 
@@ -78,7 +82,7 @@ def train_command(
     check_save_target(save)
     arguments = locals()
     network, read_options = NetworkOptions.pick(arguments), o.read_options(arguments)
-    panel, horizon, (estimator,) = prepare(
+    panel, _, (estimator,) = prepare(
         data,
         [model],
         horizon=horizon,
@@ -89,10 +93,7 @@ def train_command(
         read_options=read_options,
     )
     if intervals:
-        from forecastrnn.models._conformal import default_windows
-
-        lengths = panel.groupby("unique_id", sort=False).size()
-        estimator.set_params(conformal_windows=default_windows(len(lengths), int(lengths.max()), horizon))
+        estimator.set_params(conformal_windows="auto")
     evaluations = -(-estimator.max_steps // estimator.eval_every) * estimator.n_models
     with model_progress(evaluations, quiet) as update:
         estimator.fit(panel, callback=lambda record: update(step_text(estimator.column, record), 1))
@@ -130,6 +131,8 @@ def predict_command(
 
     check_backend(backend.value, scheduler)
     if data is not None and Path(data).is_dir():
+        if as_json:
+            raise ConfigError(f"{data} is a directory: its forecasts are written as a Parquet dataset, not --json.")
         check_dataset_output(data, horizon or 1, output)
         model = load_model(model_dir)
         if level and not model.supports_intervals:

@@ -294,7 +294,7 @@ def _run_models(
         for group, (first, stop) in enumerate(groups):
             cut_list = [cut for cut, _ in windows[first:stop]]
             parts = [slice(0, len(panel))]
-            if distributed and parts_per_group > 1 and _is_local(model):
+            if distributed and parts_per_group > 1 and _is_local(model, levels):
                 parts = _series_parts(panel, cut_list[0] >= 0, parts_per_group)
             for rows in parts:
                 part = panel.iloc[rows].reset_index(drop=True) if len(parts) > 1 else panel
@@ -336,12 +336,12 @@ def _run_models(
     return forecasts, records, timings
 
 
-def _is_local(model: Any) -> bool:
+def _is_local(model: Any, levels: tuple[int, ...]) -> bool:
     """Whether ``model`` forecasts each series from its own values only (so series can be split).
     Not with conformal intervals: series too short for their own scores pool the panel's."""
     from .models._local import LocalForecaster
 
-    return isinstance(model, LocalForecaster) and not getattr(model, "conformal_windows", 0)
+    return isinstance(model, LocalForecaster) and not (levels and getattr(model, "conformal_windows", 0))
 
 
 def _warm_up(model: Any, train: pd.DataFrame, h: int) -> None:

@@ -187,7 +187,9 @@ def forecast_partitions(
     time, and write the forecasts
     (``unique_id, ds, <model>...``) as a Parquet dataset at ``output_dir`` (``part-NNNNN.parquet``,
     replaced as a whole when every batch is done). ``backend``/``scheduler``/``n_jobs`` as in
-    :func:`forecastrnn.backtest`; ``callback(done, total)`` after each batch. Returns a summary:
+    :func:`forecastrnn.backtest`; ``callback(done, total)`` after each batch. Hive partition keys
+    are read as text: a network trained on numeric ids sees such series as new ones (forecast
+    from their history all the same, with the front end estimated on it). Returns a summary:
     ``series``, ``rows``, ``batches``, ``freq``, ``output`` and ``fallbacks`` per model."""
     models = _check_models(models if isinstance(models, (list, tuple)) else [models])
     root, output = Path(path), Path(output_dir)

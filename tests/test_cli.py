@@ -538,3 +538,13 @@ def test_backtest_scores_network_intervals(tmp_path):
     metrics = set(pd.read_csv(scores).query("model == 'LSTM'")["metric"])
     assert {"coverage_80", "msis_80", "width_80", "pinball_80"} <= metrics
     assert "cov 80%" in result.stdout
+
+
+def test_backtest_network_intervals_fit_a_sliding_training_window():
+    # each fit chooses its calibration windows from its own training part: 40 values hold 3
+    # windows of 12, not the 5 a single series would want
+    args = ["backtest", "air_passengers", "-m", "lstm", "-H", "12", "--windows", "2", "--level", "80"]
+    args += ["--window", "sliding", "--train-size", "40", "--max-steps", "1", "--hidden-size", "4", "--device", "cpu"]
+    result = runner.invoke(app, [*args, "--input-size", "12", "-q", "--json"])
+    assert result.exit_code == 0, result.output
+    assert 0 <= json.loads(result.stdout)[0]["cov 80%"] <= 100

@@ -120,6 +120,21 @@ def test_save_and_load_keep_the_intervals(tmp_path):
     pd.testing.assert_frame_equal(loaded.predict(6, level=(80, 95)), model.predict(6, level=(80, 95)))
 
 
+def test_auto_windows_are_chosen_at_fit_from_the_training_panel(tmp_path):
+    short = ar1_panel(1, 30)  # one series: 5 windows wanted, (30 - 2) // 6 = 4 fit in it
+    model = LSTMForecaster(horizon=6, input_size=8, conformal_windows="auto", **TINY).fit(short)
+    assert model.conformal_windows_ == 4
+    assert model.conformal_scores_.shape[1] == 6
+    wide = LSTMForecaster(horizon=6, input_size=8, conformal_windows="auto", **TINY).fit(ar1_panel(20, 30))
+    assert wide.conformal_windows_ == 1
+    model.save(tmp_path / "m")
+    loaded = LSTMForecaster.load(tmp_path / "m")
+    assert loaded.conformal_windows == "auto"
+    pd.testing.assert_frame_equal(loaded.predict(6, level=(80,)), model.predict(6, level=(80,)))
+    with pytest.raises(ConfigError, match="or 'auto'"):
+        LSTMForecaster(conformal_windows="some").fit(short)
+
+
 def test_a_model_file_with_scores_but_no_calibration_is_rejected(tmp_path):
     import json
 

@@ -170,7 +170,7 @@ def test_bad_conformal_windows_are_refused_at_fit(windows):
 def test_too_short_to_calibrate_says_what_to_do(model):
     model.fit(steps_panel([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))
     model.predict(2, level=(80,))  # no values before the first window: the last two windows only
-    with pytest.raises(DataError, match="lower conformal_windows or h"):
+    with pytest.raises(DataError, match=r"lower conformal_windows \(--conformal-windows\) or h"):
         model.predict(5, level=(80,))  # 1 value before the last window
 
 

@@ -49,14 +49,15 @@ fewest that give a 95% conformal quantile, ceil((19 + 1) 0.95) = 19 <= 19."""
 
 
 def default_windows(n_series: int, longest: int | None = None, h: int = 1) -> int:
-    """Calibration windows for a network asked for intervals without a number (the CLI's
-    ``--level``): the fewest that give ``OWN_SCORES`` scores per step pooled over the panel's
-    series (one window for 19 series or more), at most ``MAX_DEFAULT_WINDOWS``, and at most as
-    many windows of ``h`` steps as the ``longest`` training series holds with 2 values before
-    them (at least one; a series too short even for that gets the calibration's error). Fewer windows
-    leave the copy closer to the final model: on the development panels one window gave pooled
-    coverage of 80.6-84.4% and 94.8-96.9% for the 80% and 95% intervals, three windows 72.8-87.9%
-    and 93.3-98.3% (``benchmarks/results/intervals.md``)."""
+    """Calibration windows for a network asked for intervals without a number
+    (``conformal_windows="auto"``, the CLI's ``--level``), chosen at each fit: the fewest that
+    give ``OWN_SCORES`` scores per step pooled over the panel's series (one window for 19
+    series or more), at most ``MAX_DEFAULT_WINDOWS``, and at most as many windows of ``h``
+    steps as the ``longest`` training series holds with 2 values before them (at least one; a
+    series too short even for that gets the calibration's error). Fewer windows leave the copy
+    closer to the final model: on the development panels one window gave pooled coverage of
+    80.6-84.4% and 94.8-96.9% for the 80% and 95% intervals, three windows 72.8-87.9% and
+    93.3-98.3% (``benchmarks/results/intervals.md``)."""
     wanted = min(MAX_DEFAULT_WINDOWS, max(1, -(-OWN_SCORES // max(n_series, 1))))
     room = MAX_DEFAULT_WINDOWS if longest is None else max(1, (longest - 2) // max(h, 1))
     return int(min(wanted, room))
@@ -95,7 +96,8 @@ def calibration_scores(model: Any, panel: pd.DataFrame, *, n_windows: int, h: in
     if not (first_cut >= 2).any():
         raise DataError(
             f"no series is long enough to calibrate intervals on {n_windows} window(s) of {h} steps "
-            f"(at least one needs {n_windows * h + 2} values); lower conformal_windows or the horizon."
+            f"(at least one needs {n_windows * h + 2} values); lower conformal_windows (--conformal-windows) or "
+            "the horizon."
         )
     rows = []
     with warnings.catch_warnings():

@@ -511,7 +511,8 @@ class LocalForecaster(BaseForecaster):
         if not scores:
             raise DataError(
                 f"{self.column}: no series is long enough to calibrate conformal intervals on {windows} window(s) of "
-                f"{h} steps (at least one needs {windows * h + need} values); lower conformal_windows or h."
+                f"{h} steps (at least one needs {windows * h + need} values); lower conformal_windows "
+                "(--conformal-windows) or h."
             )
         return np.vstack(scores), np.concatenate(owners)
 

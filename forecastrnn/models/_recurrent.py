@@ -15,7 +15,7 @@ from ..data import forecast_times, panel_freq, read_panel, season_lengths_for, s
 from ..errors import ConfigError, DataError, ModelFileError
 from ..windowing import PaddedBuffer, SeriesBuffer
 from ._base import BaseForecaster, check_levels
-from ._conformal import calibration_scores, halfwidths, series_scales
+from ._conformal import calibration_scores, default_windows, halfwidths, series_scales
 from ._frontend import SCALER_CHOICES, FrontEnd
 from ._network import STRATEGIES, RecurrentNetwork
 from ._plausible import ForecastFallbackWarning, plausible_bands, with_notes
@@ -102,7 +102,10 @@ class RecurrentForecaster(BaseForecaster):
 
     ``conformal_windows`` > 0 makes ``predict(h, level=...)`` give conformal prediction
     intervals, calibrated at fit on that many rolling windows of a copy of the model trained
-    without them (one more training; see ``_conformal`` for what coverage this promises).
+    without them (one more training; see ``_conformal`` for what coverage this promises);
+    ``"auto"`` chooses the number at fit from the training panel (``default_windows``: one on
+    panels of 19 series or more, up to 5 on smaller ones, no more than its longest series
+    holds), kept in ``conformal_windows_``.
 
     Short series are never refused: windows are left-padded and the padding is masked, so a
     series with fewer than ``input_size + horizon`` values trains on the windows it has and is
@@ -151,7 +154,7 @@ class RecurrentForecaster(BaseForecaster):
         sampling: str = "series",
         retrain_full: bool = True,
         n_models: int = 2,
-        conformal_windows: int = 0,
+        conformal_windows: int | str = 0,
         random_state: int = 0,
         device: str = "auto",
         alias: str | None = None,
@@ -199,8 +202,8 @@ class RecurrentForecaster(BaseForecaster):
         _require(
             "conformal_windows",
             self.conformal_windows,
-            _whole(self.conformal_windows) and self.conformal_windows >= 0,
-            "a whole number >= 0 (0: no prediction intervals)",
+            self.conformal_windows == "auto" or (_whole(self.conformal_windows) and self.conformal_windows >= 0),
+            "a whole number >= 0 (0: no prediction intervals) or 'auto'",
         )
         valid = self.validation_size
         _require(
@@ -549,11 +552,17 @@ class RecurrentForecaster(BaseForecaster):
     def _calibrate(self, panel: pd.DataFrame, buffer: SeriesBuffer) -> None:
         """Conformal scores from a copy trained without each series' last windows (see ``_conformal``)."""
         self.conformal_scores_, self.conformal_scales_ = None, None
+        self.conformal_windows_ = 0
         if not self.conformal_windows:
             return
+        windows = self.conformal_windows
+        if windows == "auto":
+            lengths = np.diff(buffer.offsets)
+            windows = default_windows(lengths.size, int(lengths.max()), self.horizon_)
+        self.conformal_windows_ = int(windows)
         calibrator = self.clone().set_params(conformal_windows=0, horizon=self.horizon_, input_size=self.input_size_)
         self.conformal_scores_ = calibration_scores(
-            calibrator, panel, n_windows=int(self.conformal_windows), h=self.horizon_, season_length=self.season_length_
+            calibrator, panel, n_windows=self.conformal_windows_, h=self.horizon_, season_length=self.season_length_
         )
         self.conformal_scales_ = self._scales(buffer)
 

@@ -27,6 +27,7 @@ from forecastrnn._backends import parallel_backend
 from forecastrnn.models import ETS, AutoARIMA, SeasonalNaive
 
 MODELS = {"SeasonalNaive": SeasonalNaive, "ETS": ETS, "AutoARIMA": AutoARIMA}
+TIMED_RUNS = ("joblib", "dask 2", "dask 1")
 
 
 def fit_predict(make, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--naive-series", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--no-single", action="store_true", help="skip the 1-worker cluster (long runs)")
     arguments = parser.parse_args()
     from distributed import Client, LocalCluster
 
@@ -62,6 +64,8 @@ def main() -> None:
                 "dask 2": (MODELS[name], 2),
                 "dask 1": (MODELS[name], 1),
             }
+            if arguments.no_single:
+                del runs["dask 1"]
             for make, workers in runs.values():  # untimed: imports, worker pools, first use
                 if workers is None:
                     fit_predict(make, warm)
@@ -79,12 +83,12 @@ def main() -> None:
                             seconds, forecasts[run] = fit_predict(make, panel)
                     times[run].append(seconds)
                     print(name, run, f"{seconds:.2f} s", flush=True)
-            for run in ("dask 2", "dask 1"):
+            for run in runs:
                 pd.testing.assert_frame_equal(forecasts[run], forecasts["joblib"])  # identical, row for row
-            local, dask2, dask1 = (statistics.median(times[run]) for run in runs)
+            local, dask2, dask1 = (statistics.median(times[run]) if run in runs else None for run in TIMED_RUNS)
+            single = f"{dask1:.2f} | {dask1 / dask2:.2f}x" if dask1 is not None else "- | -"
             rows.append(
-                f"| {name} | {size} | {local:.2f} | {dask2:.2f} | {dask2 / local - 1:+.0%} "
-                f"| {dask1:.2f} | {dask1 / dask2:.2f}x | identical |"
+                f"| {name} | {size} | {local:.2f} | {dask2:.2f} | {dask2 / local - 1:+.0%} | {single} | identical |"
             )
             print(rows[-1], flush=True)
     print("| model | series | joblib 2 jobs s | dask 2 workers s | overhead | dask 1 worker s | 1 -> 2 | forecasts |")

@@ -46,7 +46,9 @@ def forecast_dataset(
     if given:
         flag = "--" + given[0].replace("_", "-")
         raise ConfigError(f"{flag} applies to a single file; the files of a dataset hold unique_id, ds and y columns.")
-    check_dataset_output(data, horizon, output)
+    if horizon is None:
+        raise ConfigError(f"{data} is a directory (a partitioned Parquet dataset): give --horizon.")
+    check_dataset_output(data, output)
     models = build_models(
         model_names, horizon=horizon, season_length=season_length, seed=seed, n_jobs=n_jobs, network=NetworkOptions()
     )
@@ -57,10 +59,8 @@ def forecast_dataset(
     )  # fmt: skip
 
 
-def check_dataset_output(data: str, horizon: int | None, output: Path | None) -> None:
-    """A dataset's forecast needs a horizon and an output directory (given before any work)."""
-    if horizon is None:
-        raise ConfigError(f"{data} is a directory (a partitioned Parquet dataset): give --horizon.")
+def check_dataset_output(data: str, output: Path | None) -> None:
+    """A dataset's forecasts need an output directory (checked before any work)."""
     if output is None or output.suffix.lower() in WRITERS or output.is_file():
         raise ConfigError(
             f"{data} is a directory (a partitioned Parquet dataset): give --output DIR, a directory for the "

@@ -133,7 +133,7 @@ def predict_command(
     if data is not None and Path(data).is_dir():
         if as_json:
             raise ConfigError(f"{data} is a directory: its forecasts are written as a Parquet dataset, not --json.")
-        check_dataset_output(data, horizon or 1, output)
+        check_dataset_output(data, output)
         model = load_model(model_dir)
         if level and not model.supports_intervals:
             raise ConfigError(

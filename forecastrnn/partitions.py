@@ -202,10 +202,7 @@ def forecast_partitions(
     try:
         with open_backend(backend, scheduler=scheduler, n_jobs=n_jobs) as runner:
             if runner.workers > 1:
-                models = [
-                    m.clone().set_params(n_jobs=1) if "n_jobs" in m.get_params() and not _is_fitted_network(m) else m
-                    for m in models
-                ]
+                models = [m.clone().set_params(n_jobs=1) if "n_jobs" in m.get_params() else m for m in models]
             options = {"freq": freq, "missing": missing}
             batches = [
                 _Batch(number, root, part, models, int(h), tuple(level), options, staging)

@@ -557,8 +557,7 @@ class RecurrentForecaster(BaseForecaster):
             return
         windows = self.conformal_windows
         if windows == "auto":
-            lengths = np.diff(buffer.offsets)
-            windows = default_windows(lengths.size, int(lengths.max()), self.horizon_)
+            windows = default_windows(buffer.lengths.size, int(buffer.lengths.max()), self.horizon_)
         self.conformal_windows_ = int(windows)
         calibrator = self.clone().set_params(conformal_windows=0, horizon=self.horizon_, input_size=self.input_size_)
         self.conformal_scores_ = calibration_scores(

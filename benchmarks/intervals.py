@@ -17,7 +17,7 @@ part is at least as long as the panel's shortest training part in the competitio
 
 Models: networks use their defaults with ``conformal_windows=3``; the fit time without
 intervals is measured in the same process for the networks, so the cost of calibration is the
-difference. ``ets`` and ``arima`` give their model-based intervals. ``ets-conformal`` and
+difference (``--no-plain`` skips it). ``ets`` and ``arima`` give their model-based intervals. ``ets-conformal`` and
 ``arima-conformal`` fit the model with ``conformal_windows`` (``--conformal-windows``,
 default 3) and report two rows from that one fit: its conformal intervals and its own
 model-based ones (the point forecasts are the same);
@@ -104,7 +104,7 @@ def summary(points: pd.DataFrame) -> dict:
     return result
 
 
-def run(panel: str, model: str, count: int, conformal: int) -> list[dict]:
+def run(panel: str, model: str, count: int, conformal: int, time_plain: bool = True) -> list[dict]:
     train, test, h, m = load_competition(panel)
     splits = origins(train, test, h, count)
     kinds = ["conformal", "own"] if model.endswith("-conformal") else ["own"]  # networks: "own" are conformal
@@ -115,7 +115,7 @@ def run(panel: str, model: str, count: int, conformal: int) -> list[dict]:
         estimator = build(model, h, m, conformal).fit(part)
         forecast = estimator.predict(h, level=LEVELS)  # conformal models calibrate here
         seconds += time.perf_counter() - began
-        if model in NETWORKS:
+        if model in NETWORKS and time_plain:
             began = time.perf_counter()
             build(model, h, m, 0).fit(part)
             plain_seconds += time.perf_counter() - began
@@ -131,7 +131,7 @@ def run(panel: str, model: str, count: int, conformal: int) -> list[dict]:
         result = {"panel": panel, "model": name, "origins": count, "fit_s": round(seconds, 1)}
         if kind == "own" and len(kinds) > 1:
             result["fit_s"] = "the conformal row's fit"
-        if model in NETWORKS:
+        if model in NETWORKS and time_plain:
             result["fit_without_intervals_s"] = round(plain_seconds, 1)
         results.append(result | summary(pd.concat(points[kind], ignore_index=True)))
     return results
@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["lstm", "ets"])
     parser.add_argument("--origins", type=int, default=1, help="rolling origins, h apart (1: the competition split)")
     parser.add_argument("--conformal-windows", type=int, default=3, help="calibration windows of conformal models")
+    parser.add_argument(
+        "--no-plain", action="store_true", help="networks: skip the fit without intervals (timed only for the cost)"
+    )
     args = parser.parse_args()
     if any(model in NETWORKS for model in args.models):
         import torch
@@ -150,7 +153,7 @@ def main() -> None:
         torch.set_num_threads(1)
     for panel in args.panels:
         for model in args.models:
-            for result in run(panel, model, args.origins, args.conformal_windows):
+            for result in run(panel, model, args.origins, args.conformal_windows, not args.no_plain):
                 print(result, flush=True)
 
 

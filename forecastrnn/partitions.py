@@ -33,6 +33,7 @@ import pandas as pd
 
 from ._backends import open_backend
 from .errors import ConfigError, DataError
+from .models._base import check_horizon, check_levels
 
 __all__ = ["forecast_partitions"]
 
@@ -142,11 +143,15 @@ def _run_batch(batch: _Batch) -> dict[str, Any]:
     }
 
 
-def _check_models(models: Sequence[Any]) -> list[Any]:
+def _check_models(models: Sequence[Any], h: int, level: Sequence[int]) -> list[Any]:
+    """The models as a list; ConfigError for an untrained network, a request (horizon, levels) a
+    fitted network cannot serve, or two models with one output column: before any worker starts."""
     from .models._local import LocalForecaster
 
     for model in models:
-        if not isinstance(model, LocalForecaster) and not _is_fitted_network(model):
+        if _is_fitted_network(model):
+            model.check_request(h, level)
+        elif not isinstance(model, LocalForecaster):
             raise ConfigError(
                 f"{model.column} cannot forecast partition by partition untrained: a network trains on the whole "
                 "panel in one process. Fit it first (on the panel in memory, or a sample of its series; on the "
@@ -191,7 +196,8 @@ def forecast_partitions(
     are read as text: a network trained on numeric ids sees such series as new ones (forecast
     from their history all the same, with the front end estimated on it). Returns a summary:
     ``series``, ``rows``, ``batches``, ``freq``, ``output`` and ``fallbacks`` per model."""
-    models = _check_models(models if isinstance(models, (list, tuple)) else [models])
+    h, level = check_horizon(h), check_levels(level)
+    models = _check_models(models if isinstance(models, (list, tuple)) else [models], h, level)
     root, output = Path(path), Path(output_dir)
     if output.exists() and any(not p.name.startswith("part-") for p in output.iterdir()):
         raise ConfigError(f"{output} holds other files than forecasts; give a new or empty directory.")

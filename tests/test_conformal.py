@@ -130,6 +130,7 @@ def test_auto_windows_are_chosen_at_fit_from_the_training_panel(tmp_path):
     model.save(tmp_path / "m")
     loaded = LSTMForecaster.load(tmp_path / "m")
     assert loaded.conformal_windows == "auto"
+    assert loaded.conformal_windows_ == 4
     pd.testing.assert_frame_equal(loaded.predict(6, level=(80,)), model.predict(6, level=(80,)))
     with pytest.raises(ConfigError, match="or 'auto'"):
         LSTMForecaster(conformal_windows="some").fit(short)

@@ -120,6 +120,19 @@ def test_a_fitted_network_forecasts_each_batch_from_its_history(tmp_path):
     assert got["SeasonalNaive"].notna().all()
 
 
+
+def test_a_request_the_network_cannot_serve_is_refused_before_any_batch(tmp_path):
+    data = panel(n=3)
+    network = LSTMForecaster(horizon=4, input_size=8, max_steps=5, n_models=1, random_state=0).fit(data)
+    data.to_parquet(tmp_path / "in", partition_cols=["unique_id"])
+    (tmp_path / "in" / "unique_id=s0" / "broken.parquet").write_text("not parquet")  # a batch would fail on it
+    with pytest.raises(ConfigError, match="longer than the horizon"):
+        forecast_partitions(tmp_path / "in", network, 6, tmp_path / "out")
+    with pytest.raises(ConfigError, match="without prediction intervals"):
+        forecast_partitions(tmp_path / "in", [SeasonalNaive(), network], 4, tmp_path / "out", level=(80,))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no output, no staging folder
+
+
 PEAK_OF_A_RUN = """
 import sys
 

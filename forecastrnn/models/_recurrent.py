@@ -105,7 +105,7 @@ class RecurrentForecaster(BaseForecaster):
     without them (one more training; see ``_conformal`` for what coverage this promises);
     ``"auto"`` chooses the number at fit from the training panel (``default_windows``: one on
     panels of 19 series or more, up to 5 on smaller ones, no more than its longest series
-    holds), kept in ``conformal_windows_``.
+    holds), kept in ``conformal_windows_`` (and in saved models).
 
     Short series are never refused: windows are left-padded and the padding is masked, so a
     series with fewer than ``input_size + horizon`` values trains on the windows it has and is
@@ -466,14 +466,7 @@ class RecurrentForecaster(BaseForecaster):
         while each known series keeps the log-or-not decision made at fit.
         """
         self._check_fitted()  # h and level were checked by the base class (check_horizon, check_levels)
-        if self.strategy == "direct" and h > self.horizon_:
-            raise ConfigError(
-                f"h={h} is longer than the horizon this model was trained for ({self.horizon_}); refit with "
-                f"horizon={h}, or use strategy='recursive' or 'seq2seq', which can run past it."
-            )
-        learned = [lvl for lvl in level if self.loss == "quantile" and lvl in check_levels(self.quantile_levels)]
-        if len(learned) < len(level):
-            self._check_intervals(h)
+        self.check_request(h, level)
         if history is None:
             ids, front, tails, last_steps, lasts, buffer = (
                 self.ids_,
@@ -503,6 +496,20 @@ class RecurrentForecaster(BaseForecaster):
                 frame[f"{self.column}-lo-{lvl}"] = np.maximum(low, floor).ravel()
                 frame[f"{self.column}-hi-{lvl}"] = high.ravel()
         return frame
+
+    def check_request(self, h: int, level: Sequence[int] = ()) -> None:
+        """ConfigError unless this fitted network can forecast ``h`` steps with intervals at
+        ``level``: a direct network runs at most its horizon, and intervals need calibration
+        scores for ``h`` steps or learned quantiles at those levels. Asked before any data is
+        read (``predict``, and ``forecast_partitions`` before it starts its workers)."""
+        if self.strategy == "direct" and h > self.horizon_:
+            raise ConfigError(
+                f"h={h} is longer than the horizon this model was trained for ({self.horizon_}); refit with "
+                f"horizon={h}, or use strategy='recursive' or 'seq2seq', which can run past it."
+            )
+        learned = [lvl for lvl in level if self.loss == "quantile" and lvl in check_levels(self.quantile_levels)]
+        if len(learned) < len(level):
+            self._check_intervals(h)
 
     def _intervals(
         self,
@@ -737,6 +744,7 @@ class RecurrentForecaster(BaseForecaster):
             "front_end": self.front_end_.to_dict(),
             "history": self.history_,
             "fallbacks": [[_plain(uid), why] for uid, why in self.fallbacks_.items()],
+            "conformal_windows": self.conformal_windows_,
         }
         tensors = {"tail_values": torch.as_tensor(self.tail_values_), "last_steps": torch.as_tensor(self.last_steps_)}
         if self.conformal_scores_ is not None:
@@ -764,6 +772,7 @@ class RecurrentForecaster(BaseForecaster):
         self.fallbacks_ = {uid: why for uid, why in state["fallbacks"]}
         self.tail_values_ = tensors["tail_values"].numpy().astype(np.float64)
         self.last_steps_ = tensors["last_steps"].numpy().astype(np.int64)
+        self.conformal_windows_ = state.get("conformal_windows")  # None: saved before it was recorded
         self.conformal_scores_, self.conformal_scales_ = None, None
         if "conformal_scores" in tensors:
             self.conformal_scores_ = tensors["conformal_scores"].numpy().astype(np.float64)

@@ -120,7 +120,6 @@ def test_a_fitted_network_forecasts_each_batch_from_its_history(tmp_path):
     assert got["SeasonalNaive"].notna().all()
 
 
-
 def test_a_request_the_network_cannot_serve_is_refused_before_any_batch(tmp_path):
     data = panel(n=3)
     network = LSTMForecaster(horizon=4, input_size=8, max_steps=5, n_models=1, random_state=0).fit(data)

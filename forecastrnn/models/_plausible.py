@@ -44,12 +44,6 @@ def plausible_bands(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(empty, -np.inf, lows), np.where(empty, np.inf, highs)
 
 
-def plausible_band(y: np.ndarray) -> tuple[float, float]:
-    """(low, high): the range a forecast of the series ``y`` is believed within."""
-    low, high = plausible_bands(np.asarray(y, dtype=np.float64)[None, :])
-    return float(low[0]), float(high[0])
-
-
 def implausible(forecast: np.ndarray, band: tuple[float, float]) -> bool:
     """Whether any value of a point forecast is non-finite or outside ``band``."""
     forecast = np.asarray(forecast, dtype=np.float64)

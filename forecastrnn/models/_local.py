@@ -382,19 +382,9 @@ class LocalForecaster(BaseForecaster):
     ) -> tuple[Forecast, dict[Any, str]]:
         """The forecasts as (series, h) arrays by column ("mean", "lo-80", ...), and what was
         replaced or flagged by series id: ``_forecast_one`` mapped over the series."""
-        results = self._map(
-            "_forecast_one",
-            list(
-                zip(
-                    states,
-                    series.series(),
-                    [h] * len(series),
-                    [levels] * len(series),
-                    zip(*series.bands, strict=True),
-                    strict=True,
-                )
-            ),
-        )
+        bands = zip(*series.bands, strict=True)
+        items = zip(states, series.series(), [h] * len(series), [levels] * len(series), bands, strict=True)
+        results = self._map("_forecast_one", list(items))
         forecast = {key: np.stack([f[key] for f, _ in results]) for key in results[0][0]}
         return forecast, {uid: why for uid, (_, why) in zip(series.ids, results, strict=True) if why}
 
